@@ -1,0 +1,22 @@
+import './backends/cpu/index.js';
+
+export { Tensor } from './tensor.js';
+export type { GradFn, NestedArray, Scalar, ValuesIndices } from './tensor.js';
+export type { DType, TypedArray } from './dtype.js';
+export { DTYPES, isFloat, promoteTypes } from './dtype.js';
+export type { Backend, DeviceName, Storage, View, BackendMemory } from './backend.js';
+export { TesseraError, fmtShape } from './errors.js';
+export type { Shape } from './shape.js';
+export { broadcastShapes, contiguousStrides, isContiguous, numel, shapesEqual } from './shape.js';
+export { availableDevices, getBackend, getDefaultDevice, hasBackend, registerBackend, setDefaultDevice, unregisterBackend } from './device.js';
+export { keep, memory, tidy } from './memory.js';
+export type { MemoryInfo } from './memory.js';
+export { Generator, defaultGenerator, manualSeed, threefry2x32 } from './random.js';
+export type { GeneratorState } from './random.js';
+export { record, setOpRecorder, withoutRecording, willRecord } from './dispatch.js';
+export type { OpRecorder } from './dispatch.js';
+export type { OpAttrs, OpName } from './ops/names.js';
+export { BINARY, UNARY } from './ops/elementwise.table.js';
+export type { BinaryOpName, UnaryOpName } from './ops/elementwise.table.js';
+export { erf as erfScalar } from './ops/erf.js';
+export * from './ops/index.js';
