@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests run on the packages' TypeScript sources (the "source" export condition), not on dist/.
+export default defineConfig({
+  resolve: { conditions: ['source', 'module', 'browser', 'development|production'] },
+  ssr: { resolve: { conditions: ['source', 'module', 'node', 'development|production'] } },
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'bench/test/**/*.test.ts'],
+    testTimeout: 60_000,
+  },
+});
