@@ -7,7 +7,7 @@ import { enableGrad, noGrad } from './mode.js';
 import type { OpName } from '@tessera/tensor';
 
 export interface BackwardOptions {
-  /** Keep saved tensors so the graph can be walked again. */
+  /** Keep saved tensors so the graph can be walked again (default: createGraph, as PyTorch). */
   retainGraph?: boolean;
   /** Record the backward pass itself, for gradients of gradients. */
   createGraph?: boolean;
@@ -91,7 +91,7 @@ function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], opts: Backw
           if (left === 0) ready.push(e.node);
         }
       });
-      if (!opts.retainGraph) node.free();
+      if (!(opts.retainGraph ?? opts.createGraph)) node.free();
     }
   };
   if (opts.createGraph) enableGrad(drain);

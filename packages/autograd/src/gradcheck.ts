@@ -1,7 +1,7 @@
 import type { Tensor } from '@tessera/tensor';
-import { fmtShape, tensor, Tensor as TensorClass, TesseraError, tidy } from '@tessera/tensor';
+import { fmtShape, Generator, randn, tensor, Tensor as TensorClass, TesseraError, tidy } from '@tessera/tensor';
 import { gradients } from './engine.js';
-import { noGrad } from './mode.js';
+import { enableGrad, noGrad } from './mode.js';
 
 export interface GradcheckOptions {
   /** Finite-difference step. */
@@ -83,4 +83,26 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Outputs, inputs: readonly
     });
   });
   return true;
+}
+
+/**
+ * Checks second derivatives: gradcheck of x ↦ vᵀ·∂fn/∂x for a fixed random v
+ * (torch.autograd.gradgradcheck). Every gradient rule is written with tensor ops, so this holds for all ops.
+ */
+export function gradgradcheck(fn: (...inputs: Tensor[]) => Outputs, inputs: readonly Tensor[], opts: GradcheckOptions & { seed?: number } = {}): true {
+  const generator = new Generator(opts.seed ?? 0);
+  const shapes = noGrad(() => asList(fn(...inputs)).map((o) => o.shape));
+  const upstream = shapes.map((s) => randn(s, { dtype: 'float64', generator }));
+  const mask = inputs.map((t) => t.requiresGrad);
+  const firstOrder = (...xs: Tensor[]): Tensor[] =>
+    enableGrad(() => {
+      const leaves = xs.map((x, i) => (mask[i] && !x.requiresGrad ? x.detach().requiresGrad_(true) : x));
+      const diff = leaves.filter((_, i) => mask[i]);
+      const outs = asList(fn(...leaves));
+      const live = outs.map((o, i) => ({ o, v: upstream[i]! })).filter(({ o }) => o.requiresGrad);
+      if (live.length === 0) return diff.map((d) => d.detach().mul(0));
+      const gs = gradients(live.map((l) => l.o), diff, { gradOutputs: live.map((l) => l.v), createGraph: true, allowUnused: true });
+      return gs.map((g, i) => g ?? diff[i]!.detach().mul(0));
+    });
+  return gradcheck(firstOrder, inputs, opts);
 }

@@ -50,7 +50,17 @@ export class Node implements GradFn {
     this.outputShape = outputs[0]!.shape;
     this.outputDtype = outputs[0]!.dtype;
     this.savedInputs = saveInputs ? inputs.map(save) : null;
-    this.savedOutputs = saveOutputs ? outputs.map(save) : null;
+    // The first output is saved as this node's own output, so rules that read it stay differentiable.
+    this.savedOutputs = saveOutputs
+      ? outputs.map((o, i) => {
+          const h = new TensorClass(o.storage, o.shape, o.strides, o.offset, false);
+          if (i === 0) {
+            h.gradFn = this;
+            h.markRequiresGrad();
+          }
+          return h;
+        })
+      : null;
     this.output = new WeakRef(outputs[0]!);
   }
 

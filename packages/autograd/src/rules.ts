@@ -6,8 +6,9 @@
 import type { OpAttrs, OpName, Tensor } from '@tessera/tensor';
 import {
   cat, cos, eq, exp, erf, gather, gt, lt, matmul, mul, permute, reshape, sigmoid, sign, sin, sliceScatter, slice,
-  split, sum, tanh, where, zeros, abs, pow, log, div, add, sub, neg, cast, scatterAdd, expand, mean,
+  split, sum, tanh, where, zeros, abs, pow, log, div, add, sub, neg, cast, scatterAdd, expand, mean, rsqrt, square,
 } from '@tessera/tensor';
+import { isGradEnabled } from './mode.js';
 import type { Node } from './node.js';
 
 export interface GradRule<K extends OpName> {
@@ -276,10 +277,14 @@ export const rules: { readonly [K in OpName]: GradRule<K> } = {
       const k = normalizedShape.length;
       const normDims = normalizedShape.map((_, i) => x.ndim - k + i);
       const leadDims = x.shape.slice(0, x.ndim - k).map((_, i) => i);
-      const xhat = mul(sub(x, n.out(1)), n.out(2));
+      // Saved mean/rstd are constants; under createGraph recompute them so second derivatives see x.
+      const nested = isGradEnabled();
+      const mu = nested ? mean(x, normDims, true) : n.out(1);
+      const rstd = nested ? rsqrt(add(mean(square(sub(x, mu)), normDims, true), n.attrs.eps)) : n.out(2);
+      const xhat = mul(sub(x, mu), rstd);
       const weight = hasWeight ? n.input(1) : null;
       const dxhat = weight ? mul(g, weight) : g;
-      const dx = mul(n.out(2), sub(sub(dxhat, mean(dxhat, normDims, true)), mul(xhat, mean(mul(dxhat, xhat), normDims, true))));
+      const dx = mul(rstd, sub(sub(dxhat, mean(dxhat, normDims, true)), mul(xhat, mean(mul(dxhat, xhat), normDims, true))));
       const grads: (Tensor | null)[] = [dx];
       if (hasWeight) grads.push(leadDims.length ? sum(mul(g, xhat), leadDims) : mul(g, xhat));
       if (hasBias) grads.push(leadDims.length ? sum(g, leadDims) : g);
