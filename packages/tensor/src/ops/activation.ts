@@ -1,4 +1,4 @@
-import { record, withoutRecording } from '../dispatch.js';
+import { record, willRecord, withoutRecording } from '../dispatch.js';
 import { isFloat } from '../dtype.js';
 import { check, fmtShape } from '../errors.js';
 import { defaultGenerator, Generator } from '../random.js';
@@ -83,7 +83,12 @@ export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight?
     return { out: y, meanT: mu, rstdT: rstd };
   });
   const recorded = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
-  record('layerNorm', recorded, [out, meanT, rstdT], { normalizedShape: [...normalizedShape], eps, hasWeight: !!weight, hasBias: !!bias });
+  if (willRecord(recorded)) {
+    record('layerNorm', recorded, [out, meanT, rstdT], { normalizedShape: [...normalizedShape], eps, hasWeight: !!weight, hasBias: !!bias });
+  }
+  // The graph node keeps its own handles on mean/rstd; these are not returned to the caller.
+  meanT.dispose();
+  rstdT.dispose();
   return out;
 }
 
