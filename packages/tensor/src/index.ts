@@ -20,3 +20,5 @@ export { BINARY, UNARY } from './ops/elementwise.table.js';
 export type { BinaryOpName, UnaryOpName } from './ops/elementwise.table.js';
 export { erf as erfScalar } from './ops/erf.js';
 export * from './ops/index.js';
+export { destroyWebGPU, initWebGPU, syncWebGPU, webgpuInfo } from './backends/webgpu/init.js';
+export type { WebGPUInfo, WebGPUOptions } from './backends/webgpu/init.js';

@@ -1,6 +1,7 @@
 import { getBackend } from '../device.js';
 import { record } from '../dispatch.js';
-import type { DType } from '../dtype.js';
+import type { DType, TypedArray } from '../dtype.js';
+import type { DeviceName } from '../backend.js';
 import { isDType, promoteTypes } from '../dtype.js';
 import { check, fmtShape, TesseraError } from '../errors.js';
 import { contiguousStrides, isContiguous, normalizeDim, normalizeDims, numel, shapesEqual } from '../shape.js';
@@ -343,12 +344,35 @@ export function assign<T extends Tensor>(target: T, value: Tensor): T {
   return target;
 }
 
-/** Moves to another device or casts to a dtype; returns `x` when nothing changes. */
+/** Moves to another device or casts to a dtype; returns `x` when nothing changes. Leaves stay leaves. */
 export function to(x: Tensor, target: string): Tensor {
   backendOf('to', { x });
   if (isDType(target)) return cast(x, target);
   if (!isDeviceName(target)) throw new TesseraError('to', 'target', `must be a device ('cpu', 'webgpu') or a dtype, got ${describe(target)}`);
   if (target === x.device) return x;
-  throw new TesseraError('to', 'target', `'${target}': moving from ${x.device} to ${target} needs both backends; use await toDevice(x, '${target}')`);
+  if (x.device !== 'cpu') {
+    throw new TesseraError('to', 'target', `'${target}': reading from ${x.device} is asynchronous; use await toDevice(x, '${target}')`);
+  }
+  return moved(x, getBackend('cpu').readSync(x), target);
 }
 
+/** Moves a tensor to `device` (any direction; reading from the GPU is asynchronous). */
+export async function toDevice(x: Tensor, device: DeviceName): Promise<Tensor> {
+  backendOf('toDevice', { x });
+  if (!isDeviceName(device)) throw new TesseraError('toDevice', 'device', `must be 'cpu' or 'webgpu', got ${describe(device)}`);
+  if (device === x.device) return x;
+  return moved(x, await x.data(), device);
+}
+
+function moved(x: Tensor, data: TypedArray, device: DeviceName): Tensor {
+  if (x.gradFn !== null) {
+    throw new TesseraError('to', 'x', `is an intermediate result of the autograd graph; device moves are not differentiable: move the inputs (leaves) instead`);
+  }
+  const backend = getBackend(device, 'to');
+  if (x.dtype === 'float64' && !backend.supportsFloat64) {
+    throw new TesseraError('to', 'x', `is float64, which ${device} does not support (WGSL has no f64): cast to float32 first`);
+  }
+  const out = wrap(backend.fromArray(data, x.dtype), x.shape);
+  if (x.requiresGrad) out.requiresGrad = true;
+  return out;
+}
