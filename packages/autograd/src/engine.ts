@@ -1,5 +1,5 @@
 import type { Tensor } from '@tessera/tensor';
-import { add, fmtShape, keep, ones, shapesEqual, tidy, TesseraError } from '@tessera/tensor';
+import { add, clone, fmtShape, keep, ones, shapesEqual, tidy, TesseraError } from '@tessera/tensor';
 import type { Node } from './node.js';
 import { rules } from './rules.js';
 import type { GradRule, RuleContext } from './rules.js';
@@ -104,7 +104,9 @@ function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], opts: Backw
  */
 function setGrad(t: Tensor, g: Tensor, createGraph: boolean): void {
   if (!t.grad) {
-    t.grad = keep(createGraph ? g : g.detach());
+    // A gradient that is a view (of a broadcast or a slice) is copied, so it can be updated in place later.
+    const whole = g.isContiguous() && g.offset === 0 && g.storage.size === g.numel;
+    t.grad = keep(createGraph ? g : whole ? g.detach() : clone(g));
   } else if (createGraph || t.grad.disposed) {
     const old = t.grad;
     t.grad = keep(add(old, g));

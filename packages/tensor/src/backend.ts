@@ -53,6 +53,8 @@ export interface Backend<S extends Storage = Storage> {
   /** Synchronous read; backends that cannot read synchronously throw. */
   readSync(view: View<S>): TypedArray;
   memory(): BackendMemory;
+  /** Throws when `storage` cannot be used by this backend (e.g. it belonged to a lost GPU device). */
+  checkStorage?(op: string, arg: string, storage: S): void;
 
   unary(op: UnaryOpName, x: View<S>, outDtype: DType): S;
   /** `a` and `b` are already broadcast (as views) to `outShape`. */

@@ -36,6 +36,7 @@ export function backendOf(op: string, inputs: Record<string, Tensor>): Backend<S
   }
   const backend = getBackend(device ?? 'cpu', op);
   for (const [arg, t] of Object.entries(inputs)) {
+    backend.checkStorage?.(op, arg, t.storage);
     if (t.dtype === 'float64' && !backend.supportsFloat64) {
       throw new TesseraError(op, arg, `is float64, which ${backend.name} does not support (WGSL has no f64): use float32 or the cpu device`);
     }

@@ -108,21 +108,24 @@ export function tensor(values: NestedArray | TypedArray, opts: TensorOptions & {
   return finish(wrap(getBackend(device).fromArray(typed, dtype), shape), opts);
 }
 
-/** A tensor filled with `value`. */
-export function full(shape: readonly number[] | number, value: number | boolean, opts?: TensorOptions): Tensor {
-  const s = shapeArg('full', shape);
+function filled(op: string, shape: readonly number[] | number, value: number | boolean, opts?: TensorOptions): Tensor {
+  const s = shapeArg(op, shape);
   const v = typeof value === 'boolean' ? (value ? 1 : 0) : value;
-  check(typeof v === 'number', 'full', 'value', () => `must be a number, got ${describe(value)}`);
+  check(typeof v === 'number', op, 'value', () => `must be a number, got ${describe(value)}`);
   const fallback: DType = typeof value === 'boolean' ? 'bool' : 'float32';
-  const { dtype, device } = resolve('full', opts, fallback);
+  const { dtype, device } = resolve(op, opts, fallback);
   return finish(wrap(getBackend(device).fill(dtype, numel(s), v), s), opts);
 }
 
+/** A tensor filled with `value`. */
+export function full(shape: readonly number[] | number, value: number | boolean, opts?: TensorOptions): Tensor {
+  return filled('full', shape, value, opts);
+}
 export function zeros(shape: readonly number[] | number, opts?: TensorOptions): Tensor {
-  return full(shape, 0, opts);
+  return filled('zeros', shape, 0, opts);
 }
 export function ones(shape: readonly number[] | number, opts?: TensorOptions): Tensor {
-  return full(shape, 1, opts);
+  return filled('ones', shape, 1, opts);
 }
 export function zerosLike(x: Tensor, opts?: TensorOptions): Tensor {
   return full(x.shape, 0, { dtype: x.dtype, device: x.device, ...opts });

@@ -24,6 +24,8 @@ import { GPU_ELEMENT_BYTES, helpersFor, wgslType } from './wgsl.js';
 export interface GpuStorage extends Storage {
   readonly device: 'webgpu';
   readonly buffer: GPUBuffer;
+  /** The backend (device) that made it: storages of a lost device are refused. */
+  readonly backend: WebGpuBackend;
 }
 
 type GpuView = View<GpuStorage>;
@@ -34,11 +36,15 @@ export class WebGpuBackend implements Backend<GpuStorage> {
   readonly supportsFloat64 = false;
   private liveBytes = 0;
   private liveStorages = 0;
+  /** Set by destroyWebGPU: buffers are gone with the device. */
+  destroyed = false;
 
   constructor(
     readonly runtime: GpuRuntime,
     readonly matmulVariant: MatmulVariant,
-  ) {}
+  ) {
+    runtime.liveTensors = () => this.liveStorages;
+  }
 
   /** Number of storages currently alive (for device-loss messages). */
   get liveCount(): number {
@@ -59,7 +65,7 @@ export class WebGpuBackend implements Backend<GpuStorage> {
     const buffer = this.runtime.pool.acquire(size * GPU_ELEMENT_BYTES, forUpload, op);
     this.liveBytes += buffer.size;
     this.liveStorages += 1;
-    return { device: 'webgpu', dtype, size, refs: 0, released: false, buffer };
+    return { device: 'webgpu', dtype, size, refs: 0, released: false, buffer, backend: this };
   }
 
   alloc(dtype: DType, size: number): GpuStorage {
@@ -77,18 +83,29 @@ export class WebGpuBackend implements Backend<GpuStorage> {
     const buffer = this.runtime.upload('tensor', words, Math.max(words.byteLength, GPU_ELEMENT_BYTES));
     this.liveBytes += buffer.size;
     this.liveStorages += 1;
-    return { device: 'webgpu', dtype, size: data.length, refs: 0, released: false, buffer };
+    return { device: 'webgpu', dtype, size: data.length, refs: 0, released: false, buffer, backend: this };
   }
 
   release(storage: GpuStorage): void {
+    if (storage.backend !== this) {
+      storage.backend.release(storage);
+      return;
+    }
     this.liveBytes -= storage.buffer.size;
     this.liveStorages -= 1;
-    if (this.runtime.lost) return;
+    if (this.runtime.lost || this.destroyed) return;
     this.runtime.pool.release(storage.buffer);
   }
 
   memory(): BackendMemory {
     return { liveBytes: this.liveBytes, pooledBytes: this.runtime.pool.pooledBytes };
+  }
+
+  checkStorage(op: string, arg: string, storage: GpuStorage): void {
+    if (storage.backend !== this) {
+      throw new TesseraError(op, arg, 'lives on a WebGPU device that was lost or destroyed; recreate it on the current device');
+    }
+    this.runtime.checkHealthy(op);
   }
 
   async read(view: GpuView): Promise<TypedArray> {
@@ -206,7 +223,9 @@ export class WebGpuBackend implements Backend<GpuStorage> {
     const values = this.make(op, x.dtype, rows);
     const indices = withIndex ? this.make(op, 'int32', rows) : null;
     if (rows > 0) {
-      const useRows = len >= 128 && cs === 1;
+      // A workgroup per row for long rows; one thread per row for short rows and for column sums over
+      // many outputs, where neighbouring threads read neighbouring addresses.
+      const useRows = len >= 128 && (cs === 1 || rows < 4096);
       const buffers = [src.storage.buffer, values.buffer, ...(indices ? [indices.buffer] : [])];
       if (useRows) {
         const [gx, gy] = grid(rows, 1, this.maxGroups);

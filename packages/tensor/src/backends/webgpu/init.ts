@@ -124,12 +124,7 @@ export async function initWebGPU(opts: WebGPUOptions = {}): Promise<WebGPUInfo> 
       maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
     },
   };
-  void device.lost.then(() => {
-    if (current?.backend === backend) {
-      unregisterBackend('webgpu');
-      current = null;
-    }
-  });
+  // A lost device stays registered so that ops on its tensors report the loss; initWebGPU() replaces it.
   current = { backend, info };
   registerBackend(backend as unknown as Backend);
   return info;
@@ -151,6 +146,7 @@ export function destroyWebGPU(): void {
   const { backend } = current;
   current = null;
   unregisterBackend('webgpu');
+  backend.destroyed = true;
   backend.runtime.destroy();
 }
 

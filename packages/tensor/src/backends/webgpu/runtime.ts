@@ -39,6 +39,8 @@ export class GpuRuntime {
   private pendingChecks: Promise<void>[] = [];
   private firstError: TesseraError | null = null;
   lost: LostInfo | null = null;
+  /** Counts live tensors for the device-loss message (set by the backend). */
+  liveTensors: () => number = () => 0;
   /** Dispatches per submit before ops flush on their own, bounding latency and arena size. */
   maxBatch = 512;
 
@@ -57,7 +59,11 @@ export class GpuRuntime {
   /** Throws the first asynchronous WebGPU error, or device loss, naming what was running. */
   checkHealthy(op: string): void {
     if (this.lost) {
-      throw new TesseraError(op, undefined, `the WebGPU device was lost (${this.lost.reason}: ${this.lost.message}); every webgpu tensor is gone, call initWebGPU() again and recreate them`);
+      throw new TesseraError(
+        op,
+        undefined,
+        `the WebGPU device was lost (${this.lost.reason}: ${this.lost.message || 'no message'}); its ${this.liveTensors()} live tensors are gone: call initWebGPU() again and recreate them`,
+      );
     }
     if (this.firstError) throw this.firstError;
   }
@@ -144,8 +150,10 @@ export class GpuRuntime {
           const err = o ?? v;
           if (err && !this.firstError) {
             const kind = o ? 'out of memory' : 'validation error';
-            const names = [...new Set(ops)].join(', ');
-            this.firstError = new TesseraError(names.split(', ')[0] ?? 'webgpu', undefined, `WebGPU ${kind} in a batch of ops (${names}): ${err.message}`);
+            const names = [...new Set(ops)];
+            // Dawn quotes the label of the object at fault; every pipeline, module and bind group is labelled with its op.
+            const culprit = names.find((n) => err.message.includes(`"${n}"`)) ?? names[0] ?? 'webgpu';
+            this.firstError = new TesseraError(culprit, undefined, `WebGPU ${kind} (in a batch of ops: ${names.join(', ')}): ${err.message}`);
           }
         }),
       );
