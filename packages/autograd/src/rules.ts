@@ -246,6 +246,7 @@ export const rules: { readonly [K in OpName]: GradRule<K> } = {
       const { p, dims, keepdim } = n.attrs;
       const gk = unreduce(g, dims, keepdim, x.shape);
       const y = unreduce(n.out(0), dims, keepdim, x.shape);
+      if (p === 0) return [mul(gk, 0).expand(x.shape)];
       if (p === 1) return [mul(gk, sign(x))];
       const zero = eq(y, 0);
       const safeY = where(zero, 1, y);

@@ -73,3 +73,18 @@ export function scalarResultType(dtype: DType, value: number | boolean): DType {
   if (Number.isInteger(value)) return 'int32';
   return 'float32';
 }
+
+function category(dtype: DType): number {
+  return dtype === 'bool' ? 0 : dtype === 'int32' ? 1 : 2;
+}
+
+/**
+ * PyTorch's result type of a binary op: dimensioned tensors take priority over 0-d ones, and a 0-d
+ * operand (numbers become 0-d operands) widens the result only when it is of a higher category
+ * (bool < integer < float): float32 [n] + float64 0-d stays float32; int32 [n] + 0.5 is float32.
+ */
+export function resultType(a: { dtype: DType; ndim: number }, b: { dtype: DType; ndim: number }): DType {
+  if (a.ndim > 0 === b.ndim > 0) return promoteTypes(a.dtype, b.dtype);
+  const [dimensioned, zeroDim] = a.ndim > 0 ? [a, b] : [b, a];
+  return category(zeroDim.dtype) > category(dimensioned.dtype) ? promoteTypes(dimensioned.dtype, zeroDim.dtype) : dimensioned.dtype;
+}

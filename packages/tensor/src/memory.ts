@@ -42,6 +42,16 @@ export function trackTensor(t: Tracked, inScope: boolean): void {
   if (inScope && scopes.length > 0) scopes[scopes.length - 1]!.tensors.push(t);
 }
 
+/** Points a live handle at new storage (taking a reference), releasing its old storage. */
+export function swapStorage(t: Tracked, storage: Storage): void {
+  storage.refs += 1;
+  const old = t.storage;
+  (t as { storage: Storage }).storage = storage;
+  finalizer.unregister(t);
+  finalizer.register(t, { storage, device: t.device }, t);
+  releaseStorage(old);
+}
+
 /** Called once when a handle is disposed. */
 export function untrackTensor(t: Tracked): void {
   liveTensors[t.device] -= 1;
@@ -87,6 +97,7 @@ export function tidy<T>(fn: () => T): T {
   }
   scopes.pop();
   if (result instanceof Promise) {
+    for (const t of scope.tensors) if (!t.kept && !t.disposed) t.dispose();
     throw new TesseraError('tidy', 'fn', 'returned a Promise; tidy is synchronous (dispose tensors by hand across awaits)');
   }
   const returned = new Set<Tracked>();

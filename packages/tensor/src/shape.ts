@@ -71,7 +71,8 @@ export function normalizeDim(op: string, dim: number, rank: number, arg = 'dim')
 
 /** Resolves a list of dims (or all dims when undefined), rejecting duplicates. */
 export function normalizeDims(op: string, dims: number | readonly number[] | undefined, rank: number): number[] {
-  if (dims === undefined) return Array.from({ length: rank }, (_, i) => i);
+  // torch reduces every dim for an omitted dim and for an empty list alike.
+  if (dims === undefined || (Array.isArray(dims) && dims.length === 0)) return Array.from({ length: rank }, (_, i) => i);
   const list = typeof dims === 'number' ? [dims] : [...dims];
   const out = list.map((d) => (rank === 0 ? (normalizeDim(op, d, 0), -1) : normalizeDim(op, d, rank)));
   const real = out.filter((d) => d >= 0);
@@ -95,4 +96,11 @@ export function reducedShape(shape: Shape, dims: readonly number[], keepdim: boo
     } else out.push(shape[i]!);
   }
   return out;
+}
+
+/** True when `from` broadcasts to exactly `to`. */
+export function broadcastsTo(from: Shape, to: Shape): boolean {
+  if (from.length > to.length) return false;
+  const lead = to.length - from.length;
+  return from.every((d, i) => d === 1 || d === to[lead + i]);
 }

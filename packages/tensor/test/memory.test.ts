@@ -127,8 +127,7 @@ describe('tidy / keep / memory', () => {
     expectBadInput(() => tidy(() => Promise.resolve(tensor([1]))), /tidy: argument 'fn' returned a Promise/, []);
   });
 
-  // BUG: tidy throws for a Promise result after popping its scope but before disposing it, so every tensor fn made leaks.
-  it.fails('a tidy rejected for returning a Promise still disposes what fn created', () => {
+  it('a tidy rejected for returning a Promise still disposes what fn created', () => {
     const before = memory();
     let made: Tensor | undefined;
     expect(() =>
@@ -182,10 +181,7 @@ describe('ops outside tidy', () => {
     }
   });
 
-  // BUG: composite ops leave their intermediate handles (broadcast views, casts, scalar operands, partial results) alive
-  // outside tidy, e.g. add(a, b) with broadcasting leaves the expand view of a (so a.dispose() frees nothing), clamp
-  // leaves 11 handles, crossEntropy 15. After disposing every input and the output, memory should be back to baseline.
-  it.fails('composite ops free their intermediates: inputs + output disposed -> baseline', () => {
+  it('composite ops free their intermediates: inputs + output disposed -> baseline', () => {
     const cases: (() => Tensor[])[] = [
       () => { const a = zeros([1000]), b = zeros([4, 1000]); return [a, b, add(a, b)]; },
       () => { const a = tensor([-2, 0.5, 3]); return [a, a.clamp(0, 1)]; },

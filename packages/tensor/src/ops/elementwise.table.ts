@@ -73,7 +73,7 @@ export const BINARY = {
   sub: { kind: 'math', cpu: (a, b) => a - b, cpuInt: (a, b) => (a - b) | 0, wgsl: 'a - b' },
   mul: { kind: 'math', cpu: (a, b) => a * b, cpuInt: (a, b) => Math.imul(a, b), wgsl: 'a * b' },
   div: { kind: 'float', cpu: (a, b) => a / b, wgsl: 'a / b' },
-  pow: { kind: 'float', cpu: (a, b) => Math.pow(a, b), wgsl: 'pow_(a, b)' },
+  pow: { kind: 'math', cpu: (a, b) => Math.pow(a, b), cpuInt: (a, b) => Math.pow(a, b) | 0, wgsl: 'pow_(a, b)' },
   maximum: { kind: 'math', cpu: (a, b) => (a !== a || b !== b ? NaN : a > b ? a : b), wgsl: 'max_nan(a, b)' },
   minimum: { kind: 'math', cpu: (a, b) => (a !== a || b !== b ? NaN : a < b ? a : b), wgsl: 'min_nan(a, b)' },
   eq: { kind: 'predicate', cpu: (a, b) => (a === b ? 1 : 0), wgsl: 'a == b' },

@@ -1,8 +1,9 @@
 import { record } from '../dispatch.js';
 import type { DType } from '../dtype.js';
-import { isFloat, promoteTypes } from '../dtype.js';
+import { isFloat, resultType } from '../dtype.js';
 import { check, TesseraError } from '../errors.js';
-import { broadcastShapes, shapesEqual } from '../shape.js';
+import { broadcastShapes, broadcastsTo, shapesEqual } from '../shape.js';
+import { tidy } from '../memory.js';
 import { Tensor } from '../tensor.js';
 import type { Scalar } from '../tensor.js';
 import { asOperand, backendOf, describe, scalarTensor, wrap } from './core.js';
@@ -24,18 +25,20 @@ export function cast(x: Tensor, dtype: DType): Tensor {
 }
 
 function unaryOp(op: UnaryOpName, x: Tensor): Tensor {
-  const backend = backendOf(op, { x });
-  const row = UNARY[op];
-  let input = x;
-  let outDtype: DType = x.dtype;
-  if (row.kind === 'float' && !isFloat(x.dtype)) input = cast(x, 'float32');
-  if (row.kind === 'float') outDtype = input.dtype;
-  if (row.kind === 'predicate' || row.kind === 'logical') outDtype = 'bool';
-  if (row.kind === 'math' && x.dtype === 'bool' && op !== 'abs') input = cast(x, 'int32');
-  if (row.kind === 'math') outDtype = input.dtype;
-  const out = wrap(backend.unary(op, input, outDtype), x.shape);
-  record(op, [input], [out], {});
-  return out;
+  return tidy(() => {
+    const backend = backendOf(op, { x });
+    const row = UNARY[op];
+    let input = x;
+    let outDtype: DType = x.dtype;
+    if (row.kind === 'float' && !isFloat(x.dtype)) input = cast(x, 'float32');
+    if (row.kind === 'float') outDtype = input.dtype;
+    if (row.kind === 'predicate' || row.kind === 'logical') outDtype = 'bool';
+    if (row.kind === 'math' && x.dtype === 'bool' && op !== 'abs') input = cast(x, 'int32');
+    if (row.kind === 'math') outDtype = input.dtype;
+    const out = wrap(backend.unary(op, input, outDtype), x.shape);
+    record(op, [input], [out], {});
+    return out;
+  });
 }
 
 /** Broadcasts operands to one shape as views (recorded `expand`, whose gradient sums back). */
@@ -45,62 +48,75 @@ export function broadcastTo(op: string, tensors: readonly Tensor[], args: readon
 }
 
 function binaryOp(op: BinaryOpName, aIn: Tensor | Scalar, bIn: Tensor | Scalar): Tensor {
-  if (!(aIn instanceof Tensor) && !(bIn instanceof Tensor)) {
-    throw new TesseraError(op, 'input', `needs at least one Tensor operand, got ${describe(aIn)} and ${describe(bIn)}`);
-  }
-  const a = aIn instanceof Tensor ? aIn : asOperand(op, 'input', aIn, bIn as Tensor);
-  const b = bIn instanceof Tensor ? bIn : asOperand(op, 'other', bIn, a);
-  const backend = backendOf(op, { input: a, other: b });
-  const row = BINARY[op];
-  // Numbers became 0-d operands typed after the tensor (PyTorch's weak scalars), so plain promotion applies.
-  let common = promoteTypes(a.dtype, b.dtype);
-  if (row.kind === 'float' && !isFloat(common)) common = 'float32';
-  if (row.kind === 'math' && common === 'bool' && op !== 'maximum' && op !== 'minimum') common = 'int32';
-  const outDtype: DType = row.kind === 'predicate' || row.kind === 'logical' ? 'bool' : common;
-  if (common === 'float64' && !backend.supportsFloat64) {
-    throw new TesseraError(op, 'input', `needs float64, which ${backend.name} does not support (WGSL has no f64)`);
-  }
-  const { shape, views } = broadcastTo(op, [cast(a, common), cast(b, common)], ['input', 'other']);
-  const [av, bv] = views as [Tensor, Tensor];
-  const out = wrap(backend.binary(op, av, bv, shape, outDtype), shape);
-  record(op, [av, bv], [out], {});
-  return out;
+  return tidy(() => {
+    if (!(aIn instanceof Tensor) && !(bIn instanceof Tensor)) {
+      throw new TesseraError(op, 'input', `needs at least one Tensor operand, got ${describe(aIn)} and ${describe(bIn)}`);
+    }
+    const a = aIn instanceof Tensor ? aIn : asOperand(op, 'input', aIn, bIn as Tensor);
+    const b = bIn instanceof Tensor ? bIn : asOperand(op, 'other', bIn, a);
+    const backend = backendOf(op, { input: a, other: b });
+    const row = BINARY[op];
+    // Numbers became 0-d operands typed after the tensor (PyTorch's weak scalars).
+    let common = resultType(a, b);
+    if (row.kind === 'float' && !isFloat(common)) common = 'float32';
+    if (common === 'bool' && row.kind === 'math') {
+      if (op === 'sub') throw new TesseraError(op, 'input', 'and other are both bool; subtraction of bool tensors is not supported (use logicalXor)');
+      // torch: bool + bool is logical or, bool * bool logical and; computed in int32, then cast back.
+      if (op === 'add' || op === 'mul') return cast(binaryOp(op, cast(a, 'int32'), cast(b, 'int32')), 'bool');
+      if (op !== 'maximum' && op !== 'minimum') common = 'int32';
+    }
+    const outDtype: DType = row.kind === 'predicate' || row.kind === 'logical' ? 'bool' : common;
+    if (common === 'float64' && !backend.supportsFloat64) {
+      throw new TesseraError(op, 'input', `needs float64, which ${backend.name} does not support (WGSL has no f64)`);
+    }
+    const { shape, views } = broadcastTo(op, [cast(a, common), cast(b, common)], ['input', 'other']);
+    const [av, bv] = views as [Tensor, Tensor];
+    const out = wrap(backend.binary(op, av, bv, shape, outDtype), shape);
+    record(op, [av, bv], [out], {});
+    return out;
+  });
 }
 
 /** `where(condition, input, other)`: elementwise select with broadcasting. Shapes broadcast together. */
 export function where(condition: Tensor, input: Tensor | Scalar, other: Tensor | Scalar): Tensor {
-  backendOf('where', { condition });
-  const like = input instanceof Tensor ? input : other instanceof Tensor ? other : condition;
-  const aRaw = asOperand('where', 'input', input, like);
-  const bRaw = asOperand('where', 'other', other, aRaw);
-  const backend = backendOf('where', { condition, input: aRaw, other: bRaw });
-  const common = promoteTypes(aRaw.dtype, bRaw.dtype);
-  const cond = condition.dtype === 'bool' ? condition : cast(condition, 'bool');
-  const { shape, views } = broadcastTo('where', [cond, cast(aRaw, common), cast(bRaw, common)], ['condition', 'input', 'other']);
-  const [c, a, b] = views as [Tensor, Tensor, Tensor];
-  const out = wrap(backend.where(c, a, b, shape, common), shape);
-  record('where', [c, a, b], [out], {});
-  return out;
+  return tidy(() => {
+    backendOf('where', { condition });
+    const like = input instanceof Tensor ? input : other instanceof Tensor ? other : condition;
+    const aRaw = asOperand('where', 'input', input, like);
+    const bRaw = asOperand('where', 'other', other, aRaw);
+    const backend = backendOf('where', { condition, input: aRaw, other: bRaw });
+    const common = resultType(aRaw, bRaw);
+    check(condition.dtype === 'bool', 'where', 'condition', () => `must be a bool tensor, got ${condition.dtype}`);
+    const cond = condition;
+    const { shape, views } = broadcastTo('where', [cond, cast(aRaw, common), cast(bRaw, common)], ['condition', 'input', 'other']);
+    const [c, a, b] = views as [Tensor, Tensor, Tensor];
+    const out = wrap(backend.where(c, a, b, shape, common), shape);
+    record('where', [c, a, b], [out], {});
+    return out;
+  });
 }
 
 /** Clamps into [min, max] (either bound may be null). Gradient passes where min <= x <= max, as torch.clamp. */
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
-  backendOf('clamp', { x });
-  check((min ?? null) !== null || (max ?? null) !== null, 'clamp', 'min', () => 'and max cannot both be null');
-  let out = x;
-  if (min !== null && min !== undefined) out = where(lt(out, min), min, out);
-  if (max !== null && max !== undefined) out = where(gt(out, max), max, out);
-  return out;
+  return tidy(() => {
+    backendOf('clamp', { x });
+    check((min ?? null) !== null || (max ?? null) !== null, 'clamp', 'min', () => 'and max cannot both be null');
+    let out = x;
+    if (min !== null && min !== undefined) out = where(lt(out, min), min, out);
+    if (max !== null && max !== undefined) out = where(gt(out, max), max, out);
+    return out;
+  });
 }
 
 /** `x` with `value` wherever `mask` is true (mask broadcasts to x). Gradient is 0 at filled positions. */
 export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
-  backendOf('maskedFill', { x, mask });
-  check(mask.dtype === 'bool', 'maskedFill', 'mask', () => `must be a bool tensor, got ${mask.dtype}`);
-  check(typeof value === 'number', 'maskedFill', 'value', () => `must be a number, got ${describe(value)}`);
-  const shape = broadcastShapes('maskedFill', [x.shape, mask.shape], ['x', 'mask']);
-  check(shapesEqual(shape, x.shape), 'maskedFill', 'mask', () => `of shape [${mask.shape.join(', ')}] must broadcast to x's shape [${x.shape.join(', ')}]`);
-  return where(mask, scalarTensor(value, x.dtype, x.device), x);
+  return tidy(() => {
+    backendOf('maskedFill', { x, mask });
+    check(mask.dtype === 'bool', 'maskedFill', 'mask', () => `must be a bool tensor, got ${mask.dtype}`);
+    check(typeof value === 'number', 'maskedFill', 'value', () => `must be a number, got ${describe(value)}`);
+    check(broadcastsTo(mask.shape, x.shape), 'maskedFill', 'mask', () => `of shape [${mask.shape.join(', ')}] must broadcast to x's shape [${x.shape.join(', ')}]`);
+    return where(mask, scalarTensor(value, x.dtype, x.device), x);
+  });
 }
 
 export const neg = (x: Tensor): Tensor => unaryOp('neg', x);

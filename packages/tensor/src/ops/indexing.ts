@@ -2,6 +2,7 @@ import { getBackend } from '../device.js';
 import { record } from '../dispatch.js';
 import { check, fmtShape } from '../errors.js';
 import { normalizeDim } from '../shape.js';
+import { tidy } from '../memory.js';
 import type { Tensor } from '../tensor.js';
 import { backendOf, checkInteger, wrap } from './core.js';
 import { arange, zeros } from './creation.js';
@@ -64,29 +65,33 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
 
 /** Rows (or slices along `dim`) picked by a 1-D int32 `index`, as torch.index_select. */
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
-  backendOf('indexSelect', { x, index });
-  const d = normalizeDim('indexSelect', dim, x.ndim);
-  check(index.dtype === 'int32', 'indexSelect', 'index', () => `must be an int32 tensor, got ${index.dtype}`);
-  check(index.ndim <= 1, 'indexSelect', 'index', () => `must be 1-D, got shape ${fmtShape(index.shape)}`);
-  checkIndexValues('indexSelect', 'index', index, x.ndim === 0 ? 1 : x.shape[d]!, d);
-  if (x.ndim === 0) return gather(x, 0, reshape(index, []));
-  const length = index.numel;
-  const viewShape = x.shape.map((_, i) => (i === d ? length : 1));
-  const outShape = x.shape.map((s, i) => (i === d ? length : s));
-  return gather(x, d, expand(reshape(index, viewShape), outShape));
+  return tidy(() => {
+    backendOf('indexSelect', { x, index });
+    const d = normalizeDim('indexSelect', dim, x.ndim);
+    check(index.dtype === 'int32', 'indexSelect', 'index', () => `must be an int32 tensor, got ${index.dtype}`);
+    check(index.ndim <= 1, 'indexSelect', 'index', () => `must be 1-D, got shape ${fmtShape(index.shape)}`);
+    checkIndexValues('indexSelect', 'index', index, x.ndim === 0 ? 1 : x.shape[d]!, d);
+    if (x.ndim === 0) return gather(x, 0, reshape(index, []));
+    const length = index.numel;
+    const viewShape = x.shape.map((_, i) => (i === d ? length : 1));
+    const outShape = x.shape.map((s, i) => (i === d ? length : s));
+    return gather(x, d, expand(reshape(index, viewShape), outShape));
+  });
 }
 
 function triangle(op: 'triu' | 'tril', x: Tensor, diagonal: number): Tensor {
-  backendOf(op, { x });
-  check(x.ndim >= 2, op, 'x', () => `must have at least 2 dims, got shape ${fmtShape(x.shape)}`);
-  checkInteger(op, 'diagonal', diagonal);
-  const m = x.shape[x.ndim - 2]!;
-  const n = x.shape[x.ndim - 1]!;
-  const rows = reshape(arange(0, m, 1, { device: x.device }), [m, 1]);
-  const cols = reshape(arange(0, n, 1, { device: x.device }), [1, n]);
-  const offset = sub(cols, rows);
-  const keep = op === 'triu' ? ge(offset, diagonal) : le(offset, diagonal);
-  return where(keep, x, 0);
+  return tidy(() => {
+    backendOf(op, { x });
+    check(x.ndim >= 2, op, 'x', () => `must have at least 2 dims, got shape ${fmtShape(x.shape)}`);
+    checkInteger(op, 'diagonal', diagonal);
+    const m = x.shape[x.ndim - 2]!;
+    const n = x.shape[x.ndim - 1]!;
+    const rows = reshape(arange(0, m, 1, { device: x.device }), [m, 1]);
+    const cols = reshape(arange(0, n, 1, { device: x.device }), [1, n]);
+    const offset = sub(cols, rows);
+    const keep = op === 'triu' ? ge(offset, diagonal) : le(offset, diagonal);
+    return where(keep, x, 0);
+  });
 }
 
 /** Upper triangle (elements with col - row >= diagonal) of the last two dims; the rest zero. */
@@ -100,36 +105,40 @@ export function tril(x: Tensor, diagonal = 0): Tensor {
 
 /** 1-D input: a square matrix with `x` on the `diagonal`-th diagonal. 2-D input: that diagonal as 1-D. */
 export function diag(x: Tensor, diagonal = 0): Tensor {
-  backendOf('diag', { x });
-  checkInteger('diag', 'diagonal', diagonal);
-  check(x.ndim === 1 || x.ndim === 2, 'diag', 'x', () => `must be 1-D or 2-D, got shape ${fmtShape(x.shape)}`);
-  const k = diagonal;
-  if (x.ndim === 2) {
-    const [m, n] = x.shape as [number, number];
-    const rowStart = k >= 0 ? 0 : -k;
-    const length = Math.max(0, k >= 0 ? Math.min(m, n - k) : Math.min(m + k, n));
-    const rows = slice(x, 0, rowStart, rowStart + length);
-    const cols = reshape(add(arange(0, length, 1, { device: x.device }), Math.max(k, 0)), [length, 1]);
-    return length === 0 ? reshape(rows, [0]) : squeeze(gather(rows, 1, cols), 1);
-  }
-  const n = x.shape[0]!;
-  const idx = arange(0, n, 1, { device: x.device });
-  const exact = eq(reshape(idx, [n, 1]), reshape(idx, [1, n]));
-  const square = where(exact, unsqueeze(x, 0), 0);
-  if (k === 0) return square;
-  const a = Math.abs(k);
-  const zerosCols = zeros([n, a], { dtype: x.dtype, device: x.device });
-  const zerosRows = zeros([a, n + a], { dtype: x.dtype, device: x.device });
-  const wide = k > 0 ? cat([zerosCols, square], 1) : cat([square, zerosCols], 1);
-  return k > 0 ? cat([wide, zerosRows], 0) : cat([zerosRows, wide], 0);
+  return tidy(() => {
+    backendOf('diag', { x });
+    checkInteger('diag', 'diagonal', diagonal);
+    check(x.ndim === 1 || x.ndim === 2, 'diag', 'x', () => `must be 1-D or 2-D, got shape ${fmtShape(x.shape)}`);
+    const k = diagonal;
+    if (x.ndim === 2) {
+      const [m, n] = x.shape as [number, number];
+      const rowStart = k >= 0 ? 0 : -k;
+      const length = Math.max(0, k >= 0 ? Math.min(m, n - k) : Math.min(m + k, n));
+      const rows = slice(x, 0, rowStart, rowStart + length);
+      const cols = reshape(add(arange(0, length, 1, { device: x.device }), Math.max(k, 0)), [length, 1]);
+      return length === 0 ? reshape(rows, [0]) : squeeze(gather(rows, 1, cols), 1);
+    }
+    const n = x.shape[0]!;
+    const idx = arange(0, n, 1, { device: x.device });
+    const exact = eq(reshape(idx, [n, 1]), reshape(idx, [1, n]));
+    const square = where(exact, unsqueeze(x, 0), 0);
+    if (k === 0) return square;
+    const a = Math.abs(k);
+    const zerosCols = zeros([n, a], { dtype: x.dtype, device: x.device });
+    const zerosRows = zeros([a, n + a], { dtype: x.dtype, device: x.device });
+    const wide = k > 0 ? cat([zerosCols, square], 1) : cat([square, zerosCols], 1);
+    return k > 0 ? cat([wide, zerosRows], 0) : cat([zerosRows, wide], 0);
+  });
 }
 
 /** One-hot encoding of int32 class indices: `[...]` -> `[..., numClasses]` (int32). */
 export function oneHot(indices: Tensor, numClasses: number): Tensor {
-  backendOf('oneHot', { indices });
-  check(indices.dtype === 'int32', 'oneHot', 'indices', () => `must be int32, got ${indices.dtype}`);
-  checkInteger('oneHot', 'numClasses', numClasses, 1);
-  checkIndexValues('oneHot', 'indices', indices, numClasses, -1);
-  const classes = arange(0, numClasses, 1, { device: indices.device });
-  return cast(eq(unsqueeze(indices, -1), classes), 'int32');
+  return tidy(() => {
+    backendOf('oneHot', { indices });
+    check(indices.dtype === 'int32', 'oneHot', 'indices', () => `must be int32, got ${indices.dtype}`);
+    checkInteger('oneHot', 'numClasses', numClasses, 1);
+    checkIndexValues('oneHot', 'indices', indices, numClasses, -1);
+    const classes = arange(0, numClasses, 1, { device: indices.device });
+    return cast(eq(unsqueeze(indices, -1), classes), 'int32');
+  });
 }

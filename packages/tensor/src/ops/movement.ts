@@ -7,6 +7,7 @@ import { check, fmtShape, TesseraError } from '../errors.js';
 import { contiguousStrides, isContiguous, normalizeDim, normalizeDims, numel, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { backendOf, checkInteger, describe, wrap } from './core.js';
+import { swapStorage, tidy } from '../memory.js';
 import { cast } from './elementwise.js';
 import { isDeviceName } from '../device.js';
 
@@ -177,22 +178,27 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   return reshape(x, [...x.shape.slice(0, s), numel(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)]);
 }
 
-/** `x[start:end:step]` along `dim` with Python's clamping of bounds (a view). */
-export function slice(x: Tensor, dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
-  backendOf('slice', { x });
-  check(x.ndim > 0, 'slice', 'x', () => 'must have at least one dim');
-  const d = normalizeDim('slice', dim, x.ndim);
-  checkInteger('slice', 'step', step, 1);
-  const size = x.shape[d]!;
+/** Python-style bounds of `[start:end:step]` over a dim of `size`: clamped, end >= start. */
+function sliceBounds(op: string, size: number, start: number | null | undefined, end: number | null | undefined, step: number): { s: number; e: number; length: number } {
+  checkInteger(op, 'step', step, 1);
   const clampIndex = (v: number | null | undefined, dflt: number, arg: string): number => {
     if (v === null || v === undefined) return dflt;
-    checkInteger('slice', arg, v);
+    checkInteger(op, arg, v);
     const r = v < 0 ? v + size : v;
     return Math.min(Math.max(r, 0), size);
   };
   const s = clampIndex(start, 0, 'start');
   const e = Math.max(clampIndex(end, size, 'end'), s);
-  const length = Math.ceil((e - s) / step);
+  return { s, e, length: Math.ceil((e - s) / step) };
+}
+
+/** `x[start:end:step]` along `dim` with Python's clamping of bounds (a view). */
+export function slice(x: Tensor, dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
+  backendOf('slice', { x });
+  check(x.ndim > 0, 'slice', 'x', () => 'must have at least one dim');
+  const d = normalizeDim('slice', dim, x.ndim);
+  const size = x.shape[d]!;
+  const { s, e, length } = sliceBounds('slice', size, start, end, step);
   if (s === 0 && e === size && step === 1) return x;
   const shape = [...x.shape];
   shape[d] = length;
@@ -212,7 +218,7 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   checkInteger('narrow', 'length', length, 0);
   const s = start < 0 ? start + size : start;
   check(s >= 0 && s <= size, 'narrow', 'start', () => `(${start}) is out of range for dim ${dim} of size ${size}`);
-  check(s + length <= size, 'narrow', 'length', () => `: start (${start}) + length (${length}) exceeds dim ${dim} of size ${size}`);
+  check(s + length <= size, 'narrow', 'length', () => `(${length}) plus start (${start}) exceeds dim ${dim} of size ${size}`);
   return slice(x, d, s, s + length);
 }
 
@@ -251,38 +257,42 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
 
 /** Concatenates along `dim`; shapes must match elsewhere. Dtypes promote. */
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
-  check(Array.isArray(tensors) && tensors.length > 0, 'cat', 'tensors', () => `must be a non-empty array of tensors, got ${describe(tensors)}`);
-  const named: Record<string, Tensor> = {};
-  tensors.forEach((t, i) => (named[`tensors[${i}]`] = t));
-  const backend = backendOf('cat', named);
-  const first = tensors[0]!;
-  check(first.ndim > 0, 'cat', 'tensors[0]', () => 'is 0-d; zero-dimensional tensors cannot be concatenated');
-  const d = normalizeDim('cat', dim, first.ndim);
-  let dtype: DType = first.dtype;
-  tensors.forEach((t, i) => {
-    check(t.ndim === first.ndim && t.shape.every((s: number, j: number) => j === d || s === first.shape[j]), 'cat', `tensors[${i}]`, () =>
-      `has shape ${fmtShape(t.shape)}, which does not match ${fmtShape(first.shape)} outside dim ${d}`,
-    );
-    dtype = promoteTypes(dtype, t.dtype);
+  return tidy(() => {
+    check(Array.isArray(tensors) && tensors.length > 0, 'cat', 'tensors', () => `must be a non-empty array of tensors, got ${describe(tensors)}`);
+    const named: Record<string, Tensor> = {};
+    tensors.forEach((t, i) => (named[`tensors[${i}]`] = t));
+    const backend = backendOf('cat', named);
+    const first = tensors[0]!;
+    check(first.ndim > 0, 'cat', 'tensors[0]', () => 'is 0-d; zero-dimensional tensors cannot be concatenated');
+    const d = normalizeDim('cat', dim, first.ndim);
+    let dtype: DType = first.dtype;
+    tensors.forEach((t, i) => {
+      check(t.ndim === first.ndim && t.shape.every((s: number, j: number) => j === d || s === first.shape[j]), 'cat', `tensors[${i}]`, () =>
+        `has shape ${fmtShape(t.shape)}, which does not match ${fmtShape(first.shape)} outside dim ${d}`,
+      );
+      dtype = promoteTypes(dtype, t.dtype);
+    });
+    const inputs = tensors.map((t) => cast(t, dtype));
+    const sizes = inputs.map((t) => t.shape[d]!);
+    const shape = [...first.shape];
+    shape[d] = sizes.reduce((a, b) => a + b, 0);
+    const out = wrap(backend.cat(inputs, d, shape), shape);
+    record('cat', inputs, [out], { dim: d, sizes });
+    return out;
   });
-  const inputs = tensors.map((t) => cast(t, dtype));
-  const sizes = inputs.map((t) => t.shape[d]!);
-  const shape = [...first.shape];
-  shape[d] = sizes.reduce((a, b) => a + b, 0);
-  const out = wrap(backend.cat(inputs, d, shape), shape);
-  record('cat', inputs, [out], { dim: d, sizes });
-  return out;
 }
 
 /** Stacks equal-shaped tensors along a new dim. */
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
-  check(Array.isArray(tensors) && tensors.length > 0, 'stack', 'tensors', () => `must be a non-empty array of tensors, got ${describe(tensors)}`);
-  tensors.forEach((t, i) => {
-    backendOf('stack', { [`tensors[${i}]`]: t });
-    check(shapesEqual(t.shape, tensors[0]!.shape), 'stack', `tensors[${i}]`, () => `has shape ${fmtShape(t.shape)}; stack needs every shape equal to ${fmtShape(tensors[0]!.shape)}`);
+  return tidy(() => {
+    check(Array.isArray(tensors) && tensors.length > 0, 'stack', 'tensors', () => `must be a non-empty array of tensors, got ${describe(tensors)}`);
+    tensors.forEach((t, i) => {
+      backendOf('stack', { [`tensors[${i}]`]: t });
+      check(shapesEqual(t.shape, tensors[0]!.shape), 'stack', `tensors[${i}]`, () => `has shape ${fmtShape(t.shape)}; stack needs every shape equal to ${fmtShape(tensors[0]!.shape)}`);
+    });
+    const d = normalizeDim('stack', dim, tensors[0]!.ndim + 1);
+    return cat(tensors.map((t) => unsqueeze(t, d)), d);
   });
-  const d = normalizeDim('stack', dim, tensors[0]!.ndim + 1);
-  return cat(tensors.map((t) => unsqueeze(t, d)), d);
 }
 
 /** A row-major copy, or `x` itself when already contiguous. */
@@ -302,27 +312,31 @@ export function clone(x: Tensor): Tensor {
 
 /** Tiles `x` `repeats[i]` times along each dim (extra leading repeats add dims), as torch.Tensor.repeat. */
 export function repeat(x: Tensor, repeats: readonly number[]): Tensor {
-  backendOf('repeat', { x });
-  check(Array.isArray(repeats) && repeats.length >= x.ndim, 'repeat', 'repeats', () => `must list at least ${x.ndim} counts for shape ${fmtShape(x.shape)}`);
-  repeats.forEach((r) => checkInteger('repeat', 'repeats', r, 0));
-  const base = [...new Array<number>(repeats.length - x.ndim).fill(1), ...x.shape];
-  const interleaved = base.flatMap((s) => [1, s]);
-  const expanded = base.flatMap((s, i) => [repeats[i]!, s]);
-  return reshape(expand(reshape(x, interleaved), expanded), base.map((s, i) => s * repeats[i]!));
+  return tidy(() => {
+    backendOf('repeat', { x });
+    check(Array.isArray(repeats) && repeats.length >= x.ndim, 'repeat', 'repeats', () => `must list at least ${x.ndim} counts for shape ${fmtShape(x.shape)}`);
+    repeats.forEach((r) => checkInteger('repeat', 'repeats', r, 0));
+    const base = [...new Array<number>(repeats.length - x.ndim).fill(1), ...x.shape];
+    const interleaved = base.flatMap((s) => [1, s]);
+    const expanded = base.flatMap((s, i) => [repeats[i]!, s]);
+    return reshape(expand(reshape(x, interleaved), expanded), base.map((s, i) => s * repeats[i]!));
+  });
 }
 
 /** A copy of `x` whose slice `[start:end:step]` along `dim` is replaced by `src` (torch.slice_scatter). */
 export function sliceScatter(x: Tensor, src: Tensor, dim = 0, start?: number | null, end?: number | null, step = 1): Tensor {
   const backend = backendOf('sliceScatter', { x, src });
-  const target = slice(x, dim, start, end, step);
+  check(x.ndim > 0, 'sliceScatter', 'x', () => 'must have at least one dim');
   const d = normalizeDim('sliceScatter', dim, x.ndim);
-  check(shapesEqual(target.shape, src.shape), 'sliceScatter', 'src', () => `has shape ${fmtShape(src.shape)} but the slice has shape ${fmtShape(target.shape)}`);
-  const s = (target.offset - x.offset) / (x.strides[d]! || 1);
-  const e = s + target.shape[d]! * step;
-  const source = src.dtype === x.dtype ? src : cast(src, x.dtype);
-  const out = wrap(backend.sliceScatter(x, source, d, s, step), x.shape);
-  record('sliceScatter', [x, source], [out], { dim: d, start: s, end: Math.min(e, x.shape[d]!), step });
-  return out;
+  const { s, e, length } = sliceBounds('sliceScatter', x.shape[d]!, start, end, step);
+  const expected = x.shape.map((size, i) => (i === d ? length : size));
+  check(shapesEqual(expected, src.shape), 'sliceScatter', 'src', () => `has shape ${fmtShape(src.shape)} but the slice has shape ${fmtShape(expected)}`);
+  return tidy(() => {
+    const source = src.dtype === x.dtype ? src : cast(src, x.dtype);
+    const out = wrap(backend.sliceScatter(x, source, d, s, step), x.shape);
+    record('sliceScatter', [x, source], [out], { dim: d, start: s, end: e, step });
+    return out;
+  });
 }
 
 /** Replaces `target`'s values by `value`'s in place (same shape and dtype, same device). Not recorded. */
@@ -331,16 +345,8 @@ export function assign<T extends Tensor>(target: T, value: Tensor): T {
   check(shapesEqual(target.shape, value.shape), 'assign', 'value', () => `has shape ${fmtShape(value.shape)}; expected ${fmtShape(target.shape)}`);
   check(target.dtype === value.dtype, 'assign', 'value', () => `has dtype ${value.dtype}; expected ${target.dtype}`);
   check(target.isContiguous() && target.offset === 0 && target.storage.size === target.numel, 'assign', 'target', () => 'must be a whole contiguous tensor (not a view)');
-  const storage = value.isContiguous() && value.offset === 0 && value.storage.size === value.numel ? value.storage : backend.copy(value);
-  if (storage === value.storage) storage.refs += 1;
-  else storage.refs = 1;
-  const old = target.storage;
-  (target as { storage: typeof storage }).storage = storage;
-  old.refs -= 1;
-  if (old.refs <= 0 && !old.released) {
-    old.released = true;
-    backend.release(old);
-  }
+  const whole = value.isContiguous() && value.offset === 0 && value.storage.size === value.numel;
+  swapStorage(target, whole ? value.storage : backend.copy(value));
   return target;
 }
 

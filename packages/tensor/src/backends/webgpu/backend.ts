@@ -181,7 +181,9 @@ export class WebGpuBackend implements Backend<GpuStorage> {
   binary(op: BinaryOpName, a: GpuView, b: GpuView, outShape: readonly number[], outDtype: DType): GpuStorage {
     const row = BINARY[op];
     const isBool = row.kind === 'predicate' || row.kind === 'logical';
-    const expr = a.dtype !== 'float32' && (op === 'maximum' || op === 'minimum') ? `${op === 'maximum' ? 'max' : 'min'}(a, b)` : row.wgsl;
+    let expr: string = row.wgsl;
+    if (a.dtype !== 'float32' && (op === 'maximum' || op === 'minimum')) expr = `${op === 'maximum' ? 'max' : 'min'}(a, b)`;
+    if (a.dtype === 'int32' && op === 'pow') expr = 'ipow_(a, b)';
     const prelude = `${helpersFor(expr)}\nfn f_(a: T, b: T) -> ${isBool ? 'bool' : 'T'} { return ${expr}; }`;
     return this.map(op, [a, b], outDtype, outShape, storeAs('f_(v0, v1)', isBool, outDtype), prelude);
   }

@@ -47,6 +47,17 @@ const HELPERS: Record<string, { deps?: string[]; src: string }> = {
   is_inf_: { src: 'fn is_inf_(x: T) -> bool { return x == x && abs(f32(x)) > 3.4028234663852886e38; }' },
   max_nan: { src: 'fn max_nan(a: T, b: T) -> T { if (!(a == a)) { return a; } if (!(b == b)) { return b; } return max(a, b); }' },
   min_nan: { src: 'fn min_nan(a: T, b: T) -> T { if (!(a == a)) { return a; } if (!(b == b)) { return b; } return min(a, b); }' },
+  // Integer power by squaring; negative exponents give 0 except for bases 1 and -1 (as integer division would).
+  ipow_: {
+    src: `fn ipow_(a: T, b: T) -> T {
+  if (b < 0) { if (a == 1) { return 1; } if (a == -1) { return select(1, -1, (b & 1) == 1); } return 0; }
+  var r = T(1);
+  var base = a;
+  var e = b;
+  while (e > 0) { if ((e & 1) == 1) { r = r * base; } base = base * base; e = e >> 1u; }
+  return r;
+}`,
+  },
   pow_: {
     src: `fn pow_(a: T, b: T) -> T {
   if (b == 0.0) { return 1.0; }
