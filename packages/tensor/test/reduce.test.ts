@@ -233,10 +233,12 @@ describe('norm', () => {
     expectClose(y, 5);
   });
 
-  it('rejects a non-positive p and a bad dim', () => {
+  it('p = 0 counts non-zero entries (torch.linalg.vector_norm)', () => {
+    expect(norm(f64([3, 0, -2, 0]), 0).itemSync()).toBe(2);
+  });
+  it('rejects a negative p and a bad dim', () => {
     const x = f64([3, 4]);
     expectBadInput(() => norm(x, -1), /norm: argument 'p'/, [x]);
-    expectBadInput(() => norm(x, 0), /norm: argument 'p'/, [x]);
     expectBadInput(() => norm(x, 2, 1), /norm: argument 'dim'/, [x]);
   });
 });
