@@ -62,6 +62,15 @@ function extremumIndexRule(g: Tensor, node: RuleContext<'maxDim' | 'minDim'>): T
   return scatterAdd(zerosFor(node, 0, g), dim, idx, unreduce(g, [dim], keepdim, shape));
 }
 
+/** maximum/minimum: the winning side gets the gradient; ties share it equally, as in torch. */
+function extremumPairRule(g: Tensor, node: RuleContext<'maximum' | 'minimum'>, wins: (a: Tensor, b: Tensor) => Tensor): Tensor[] {
+  const a = node.input(0);
+  const b = node.input(1);
+  const half = mul(g, 0.5);
+  const tie = eq(a, b);
+  return [where(tie, half, where(wins(a, b), g, 0)), where(tie, half, where(wins(b, a), g, 0))];
+}
+
 /** Pads `t` with trailing zeros in each dim up to `shape`. */
 function padTo(t: Tensor, shape: readonly number[]): Tensor {
   let out = t;
@@ -152,27 +161,8 @@ export const rules: { readonly [K in OpName]: GradRule<K> } = {
       return [ga, gb];
     },
   },
-  // Ties share the gradient equally, as torch.maximum/minimum.
-  maximum: {
-    saves: 'inputs',
-    backward: (g, n) => {
-      const a = n.input(0);
-      const b = n.input(1);
-      const half = mul(g, 0.5);
-      const tie = eq(a, b);
-      return [where(tie, half, where(gt(a, b), g, 0)), where(tie, half, where(gt(b, a), g, 0))];
-    },
-  },
-  minimum: {
-    saves: 'inputs',
-    backward: (g, n) => {
-      const a = n.input(0);
-      const b = n.input(1);
-      const half = mul(g, 0.5);
-      const tie = eq(a, b);
-      return [where(tie, half, where(lt(a, b), g, 0)), where(tie, half, where(lt(b, a), g, 0))];
-    },
-  },
+  maximum: { saves: 'inputs', backward: (g, n) => extremumPairRule(g, n, gt) },
+  minimum: { saves: 'inputs', backward: (g, n) => extremumPairRule(g, n, lt) },
   eq: nograd(),
   ne: nograd(),
   lt: nograd(),

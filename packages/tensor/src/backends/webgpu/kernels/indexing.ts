@@ -49,27 +49,33 @@ function walk(rank: number, withSrc: boolean): string {
   return lines.join('\n  ');
 }
 
-/** `out[i] = x[..., index[i], ...]` along `dim`; indices are clamped into range (the CPU checks them). */
-export function gatherKernel(dtype: DType, rank: number): KernelSource {
-  const t = wgslType(dtype);
-  return {
-    key: `gather:${dtype}:r${rank}`,
-    wgsl: () => `${PARAMS}
-@group(0) @binding(0) var<storage, read> x: array<${t}>;
+/**
+ * One invocation per index element: binds (first, index, out, params), walks the index shape and
+ * clamps the index into range (the CPU backend checks values; the GPU must never read out of bounds).
+ */
+function indexingShader(first: string, out: string, rank: number, withSrc: boolean, body: string): string {
+  return `${PARAMS}
+@group(0) @binding(0) var<storage, read> ${first};
 @group(0) @binding(1) var<storage, read> index: array<i32>;
-@group(0) @binding(2) var<storage, read_write> out: array<${t}>;
+@group(0) @binding(2) var<storage, read_write> ${out};
 @group(0) @binding(3) var<uniform> p: Params;
 const WG = ${WORKGROUP}u;
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   ${FLAT_INDEX}
   if (i >= p.n) { return; }
-  ${walk(rank, false)}
+  ${walk(rank, withSrc)}
   let j = u32(clamp(index[io], 0, i32(p.dimSize) - 1));
-  ${rank === 0 ? 'out[i] = x[xo];' : `out[i] = x[xo + j * ${'p.xstr'}[p.dim / 4u][p.dim % 4u]];`}
+  let pos = ${rank === 0 ? 'xo' : 'xo + j * p.xstr[p.dim / 4u][p.dim % 4u]'};
+  ${body}
 }
-`,
-  };
+`;
+}
+
+/** `out[i] = x[..., index[i], ...]` along `dim`. */
+export function gatherKernel(dtype: DType, rank: number): KernelSource {
+  const t = wgslType(dtype);
+  return { key: `gather:${dtype}:r${rank}`, wgsl: () => indexingShader(`x: array<${t}>`, `out: array<${t}>`, rank, false, 'out[i] = x[pos];') };
 }
 
 /**
@@ -78,11 +84,11 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
  */
 export function scatterAddKernel(dtype: DType, rank: number): KernelSource {
   const t = wgslType(dtype);
-  const atomicType = t === 'i32' ? 'i32' : 'u32';
   const add =
     t === 'i32'
-      ? 'atomicAdd(&out[pos], v);'
-      : `var old = atomicLoad(&out[pos]);
+      ? 'atomicAdd(&out[pos], src[so]);'
+      : `let v = src[so];
+  var old = atomicLoad(&out[pos]);
   loop {
     let next = bitcast<u32>(bitcast<f32>(old) + v);
     let r = atomicCompareExchangeWeak(&out[pos], old, next);
@@ -91,22 +97,6 @@ export function scatterAddKernel(dtype: DType, rank: number): KernelSource {
   }`;
   return {
     key: `scatteradd:${dtype}:r${rank}`,
-    wgsl: () => `${PARAMS}
-@group(0) @binding(0) var<storage, read> src: array<${t}>;
-@group(0) @binding(1) var<storage, read> index: array<i32>;
-@group(0) @binding(2) var<storage, read_write> out: array<atomic<${atomicType}>>;
-@group(0) @binding(3) var<uniform> p: Params;
-const WG = ${WORKGROUP}u;
-@compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  ${FLAT_INDEX}
-  if (i >= p.n) { return; }
-  ${walk(rank, true)}
-  let j = u32(clamp(index[io], 0, i32(p.dimSize) - 1));
-  let pos = ${rank === 0 ? 'xo' : `xo + j * p.xstr[p.dim / 4u][p.dim % 4u]`};
-  let v = src[so];
-  ${add}
-}
-`,
+    wgsl: () => indexingShader(`src: array<${t}>`, `out: array<atomic<${t === 'i32' ? 'i32' : 'u32'}>>`, rank, true, add),
   };
 }

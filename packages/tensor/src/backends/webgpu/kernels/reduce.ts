@@ -42,6 +42,20 @@ function better(op: 'max' | 'min', t: string): string {
 }`;
 }
 
+/** Bindings (x, out, [indices], params) and the helpers both reduction kernels use. */
+function header(op: RowOp, dtype: DType): string {
+  const t = wgslType(dtype);
+  const arg = op === 'argmax' || op === 'argmin';
+  const ext = op === 'argmin' || op === 'min' ? 'min' : 'max';
+  return `${PARAMS}
+@group(0) @binding(0) var<storage, read> x: array<${t}>;
+@group(0) @binding(1) var<storage, read_write> out: array<${t}>;
+${arg ? `@group(0) @binding(2) var<storage, read_write> idx: array<i32>;
+@group(0) @binding(3) var<uniform> p: Params;` : '@group(0) @binding(2) var<uniform> p: Params;'}
+${t === 'f32' ? F32_HELPERS : ''}
+${op === 'sum' || op === 'logsumexp' ? '' : better(ext, t)}`;
+}
+
 /**
  * One workgroup per row: threads stride over the row, then a shared-memory tree combines them.
  * Outputs: values (and int32 indices for arg ops). logsumexp runs max, then sum of exp(x - max).
@@ -49,16 +63,9 @@ function better(op: 'max' | 'min', t: string): string {
 export function rowReduceKernel(op: RowOp, dtype: DType): KernelSource {
   const t = wgslType(dtype);
   const arg = op === 'argmax' || op === 'argmin';
-  const ext = op === 'argmin' || op === 'min' ? 'min' : 'max';
   return {
     key: `rowreduce:${op}:${dtype}`,
-    wgsl: () => `${PARAMS}
-@group(0) @binding(0) var<storage, read> x: array<${t}>;
-@group(0) @binding(1) var<storage, read_write> out: array<${t}>;
-${arg ? `@group(0) @binding(2) var<storage, read_write> idx: array<i32>;
-@group(0) @binding(3) var<uniform> p: Params;` : '@group(0) @binding(2) var<uniform> p: Params;'}
-${t === 'f32' ? F32_HELPERS : ''}
-${op === 'sum' || op === 'logsumexp' ? '' : better(ext, t)}
+    wgsl: () => `${header(op, dtype)}
 var<workgroup> sv: array<${t}, ${ROW_WG}>;
 var<workgroup> si: array<u32, ${ROW_WG}>;
 @compute @workgroup_size(${ROW_WG})
@@ -123,16 +130,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
 export function threadReduceKernel(op: RowOp, dtype: DType): KernelSource {
   const t = wgslType(dtype);
   const arg = op === 'argmax' || op === 'argmin';
-  const ext = op === 'argmin' || op === 'min' ? 'min' : 'max';
   return {
     key: `threadreduce:${op}:${dtype}`,
-    wgsl: () => `${PARAMS}
-@group(0) @binding(0) var<storage, read> x: array<${t}>;
-@group(0) @binding(1) var<storage, read_write> out: array<${t}>;
-${arg ? `@group(0) @binding(2) var<storage, read_write> idx: array<i32>;
-@group(0) @binding(3) var<uniform> p: Params;` : '@group(0) @binding(2) var<uniform> p: Params;'}
-${t === 'f32' ? F32_HELPERS : ''}
-${op === 'sum' || op === 'logsumexp' ? '' : better(ext, t)}
+    wgsl: () => `${header(op, dtype)}
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let r = gid.x + gid.y * nwg.x * 64u;
