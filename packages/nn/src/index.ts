@@ -1,0 +1,2 @@
+export { Module, ModuleList } from './module.js';
+export type { LoadResult, StateDict } from './module.js';
