@@ -61,6 +61,28 @@ export abstract class Module {
     return (this as unknown as Fields)[name] as T;
   }
 
+  /**
+   * Replaces the parameter at dotted `path` by `value` (same shape and dtype): the way to tie weights,
+   * since a tensor held by two modules is one parameter. Returns the replaced tensor.
+   */
+  setParameter(path: string, value: Tensor): Tensor {
+    const parts = path.split('.');
+    const name = parts.pop()!;
+    let owner: Module = this;
+    for (const part of parts) {
+      const next = owner.childNames.includes(part) ? owner.field<Module>(part) : null;
+      if (!next) throw new TesseraError('Module.setParameter', 'path', `'${path}': no submodule '${part}'`);
+      owner = next;
+    }
+    if (!owner.paramNames.includes(name)) throw new TesseraError('Module.setParameter', 'path', `'${path}' is not a parameter`);
+    const old = owner.field<Tensor>(name);
+    if (!shapesEqual(old.shape, value.shape) || old.dtype !== value.dtype) {
+      throw new TesseraError('Module.setParameter', 'value', `has ${value.dtype} ${fmtShape(value.shape)}; '${path}' is ${old.dtype} ${fmtShape(old.shape)}`);
+    }
+    (owner as unknown as Fields)[name] = value;
+    return old;
+  }
+
   /** Direct submodules with their names. */
   namedChildren(): [string, Module][] {
     return this.childNames.map((n) => [n, this.field<Module>(n)]);

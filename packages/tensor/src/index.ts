@@ -5,7 +5,7 @@ export type { GradFn, NestedArray, Scalar, ValuesIndices } from './tensor.js';
 export type { DType, TypedArray } from './dtype.js';
 export { DTYPES, isFloat, promoteTypes } from './dtype.js';
 export type { Backend, DeviceName, Storage, View, BackendMemory } from './backend.js';
-export { TesseraError, fmtShape } from './errors.js';
+export { TesseraError, check, fmtShape } from './errors.js';
 export type { Shape } from './shape.js';
 export { broadcastShapes, contiguousStrides, isContiguous, numel, shapesEqual } from './shape.js';
 export { availableDevices, getBackend, getDefaultDevice, hasBackend, registerBackend, setDefaultDevice, unregisterBackend } from './device.js';
