@@ -134,4 +134,29 @@ export class SentenceTransformer extends Module {
     return out;
   }
 
+  /** Writes a sentence-transformers folder (loads in Python's SentenceTransformer, and back with `load`). */
+  async save(folder: string): Promise<void> {
+    const { saveSentenceTransformer } = await import('./folder.js');
+    await saveSentenceTransformer(this, folder);
+  }
+
+  /** Loads a sentence-transformers (or plain BERT) folder. */
+  static async load(folder: string, opts: { device?: DeviceName } = {}): Promise<SentenceTransformer> {
+    const { loadSentenceTransformer } = await import('./folder.js');
+    return loadSentenceTransformer(folder, opts);
+  }
+
+  /**
+   * A local folder, or a Hugging Face repo id downloaded (resumably) into the hub cache first
+   * (endpoint from HF_ENDPOINT), then loaded.
+   */
+  static async fromPretrained(nameOrPath: string, opts: { device?: DeviceName; cacheDir?: string; revision?: string; endpoint?: string } = {}): Promise<SentenceTransformer> {
+    const { stat } = await import('node:fs/promises');
+    const isDir = await stat(nameOrPath).then((s) => s.isDirectory(), () => false);
+    if (isDir) return SentenceTransformer.load(nameOrPath, opts);
+    const { downloadSnapshot } = await import('../io/hub.js');
+    const folder = await downloadSnapshot(nameOrPath, { revision: opts.revision, cacheDir: opts.cacheDir, endpoint: opts.endpoint });
+    return SentenceTransformer.load(folder, opts);
+  }
 }
+
