@@ -16,7 +16,7 @@ import type { Module } from '../module.js';
 import type { FeatureModule } from './features.js';
 import { Normalize } from './normalize.js';
 import { Pooling } from './pooling.js';
-import type { PoolingConfig } from './pooling.js';
+import type { PoolingConfig, PoolingMode } from './pooling.js';
 import { SentenceTransformer } from './sentence-transformer.js';
 import { Transformer } from './transformer.js';
 
@@ -117,6 +117,24 @@ export async function saveSentenceTransformer(model: SentenceTransformer, folder
   });
 }
 
+/** sentence-transformers v6 writes `embedding_dimension` and `pooling_mode` (a name or a list) instead of v5's flags. */
+interface PoolingConfigV6 {
+  embedding_dimension?: number;
+  pooling_mode?: string | string[];
+}
+
+function poolingFromConfig(c: Partial<PoolingConfig> & PoolingConfigV6): Pooling {
+  const dim = c.word_embedding_dimension ?? c.embedding_dimension;
+  if (typeof dim !== 'number') throw new TesseraError('SentenceTransformer.load', 'folder', 'has a Pooling config without word_embedding_dimension / embedding_dimension');
+  if (c.pooling_mode !== undefined) {
+    const modes = (Array.isArray(c.pooling_mode) ? c.pooling_mode : [c.pooling_mode]).map((m) => (m === 'mean_tokens' ? 'mean' : m === 'max_tokens' ? 'max' : m === 'cls_token' ? 'cls' : m));
+    const p = new Pooling(dim, modes as PoolingMode[]);
+    p.config.include_prompt = c.include_prompt ?? true;
+    return p;
+  }
+  return new Pooling(dim, c);
+}
+
 /** Maps a Hugging Face checkpoint's keys onto BertModel's: drops a `bert.` prefix and heads/buffers it does not have. */
 function bertWeights(dict: StateDict, model: BertModel): StateDict {
   const own = new Set(Object.keys(model.stateDict()));
@@ -176,8 +194,8 @@ export async function loadSentenceTransformer(folder: string, opts: { device?: D
       const kind = e.type.split('.').pop();
       if (kind === 'Transformer') modules.push(await loadTransformer(dir));
       else if (kind === 'Pooling') {
-        const c = await readJson<PoolingConfig>(join(dir, 'config.json'), `${e.path}/config.json`);
-        modules.push(new Pooling(c.word_embedding_dimension, c));
+        const c = await readJson<Partial<PoolingConfig> & PoolingConfigV6>(join(dir, 'config.json'), `${e.path}/config.json`);
+        modules.push(poolingFromConfig(c));
       } else if (kind === 'Dense') {
         const c = await readJson<DenseConfig>(join(dir, 'config.json'), `${e.path}/config.json`);
         const dense = new Dense(c.in_features, c.out_features, { bias: c.bias, activationFunction: c.activation_function });

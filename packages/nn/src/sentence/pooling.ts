@@ -32,7 +32,7 @@ const ORDER: readonly [PoolingMode, keyof PoolingConfig][] = [
  * respecting the attention mask.
  */
 export class Pooling extends Module implements FeatureModule {
-  readonly config: PoolingConfig;
+  config: PoolingConfig;
 
   constructor(dimension: number, modes: PoolingMode | readonly PoolingMode[] | Partial<PoolingConfig> = 'mean') {
     super();

@@ -138,6 +138,24 @@ describe('SentenceTransformer', () => {
     expect(disagreement((await back.encode(texts)).dataSync(), cpu)).toBeNull();
   });
 
+  it('reads the sentence-transformers v6 layout (module type paths, pooling_mode, embedding_dimension)', async () => {
+    const model = makeModel(false);
+    const folder = join(dir, 'v6');
+    await model.save(folder);
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(join(folder, '1_Pooling', 'config.json'), JSON.stringify({ embedding_dimension: 16, pooling_mode: 'mean', include_prompt: true }));
+    await writeFile(
+      join(folder, 'modules.json'),
+      JSON.stringify([
+        { idx: 0, name: '0', path: '', type: 'sentence_transformers.base.modules.transformer.Transformer' },
+        { idx: 1, name: '1', path: '1_Pooling', type: 'sentence_transformers.sentence_transformer.modules.pooling.Pooling' },
+      ]),
+    );
+    await writeFile(join(folder, 'sentence_bert_config.json'), JSON.stringify({ transformer_task: 'feature-extraction', module_output_name: 'token_embeddings' }));
+    const loaded = await SentenceTransformer.load(folder);
+    expect(Array.from((await loaded.encode(texts)).dataSync())).toEqual(Array.from((await model.encode(texts)).dataSync()));
+  });
+
   it('refuses folders it cannot load, naming what is wrong', async () => {
     await expect(SentenceTransformer.load(join(dir, 'missing'))).rejects.toThrow(/SentenceTransformer.load: argument 'folder' .* does not exist/);
   });
