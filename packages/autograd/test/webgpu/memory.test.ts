@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import * as T from '@tessera/tensor';
 import '@tessera/autograd';
+import { webgpuBackend } from '@tessera/tensor/internal';
 import { requireWebGPU } from './gpu.js';
 
 const gpu = await requireWebGPU();
@@ -38,6 +39,24 @@ describe.skipIf(!gpu)('WebGPU memory', () => {
     expect(after.liveBytes).toBe(before.liveBytes);
     expect(after.pooledBytes).toBeLessThanOrEqual(before.pooledBytes * 2 + 65536);
     expect(losses[losses.length - 1]!).toBeLessThan(losses[0]! * 0.5);
+  });
+
+  it('a pool over its byte cap never destroys buffers that queued work still uses', async () => {
+    const pool = webgpuBackend()!.runtime.pool;
+    const cap = pool.maxPooledBytes;
+    pool.maxPooledBytes = 1024;
+    try {
+      let x = T.ones([4096], { device: 'webgpu' });
+      for (let i = 0; i < 20; i++) {
+        const next = x.mul(2).add(1);
+        x.dispose(); // released while the batch that reads it is not yet submitted
+        x = next;
+      }
+      expect((await x.data())[0]).toBe(2 ** 21 - 1);
+      expect(pool.pooledBytes).toBeLessThanOrEqual(1024 + 16384);
+    } finally {
+      pool.maxPooledBytes = cap;
+    }
   });
 
   it('reads of disposed-and-reused buffers see their own data (upload ordering)', async () => {

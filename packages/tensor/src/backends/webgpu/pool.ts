@@ -48,15 +48,12 @@ export class BufferPool {
     return this.device.createBuffer({ size, usage: this.usage, label });
   }
 
+  /**
+   * Takes back a buffer. It may still be referenced by recorded but unsubmitted commands, so it is
+   * never destroyed here (destroying before submit invalidates the batch); `markSubmitted` trims.
+   */
   release(buffer: GPUBuffer): void {
     const size = buffer.size;
-    if (this.pooled + size > this.maxPooledBytes) {
-      this.trim(this.maxPooledBytes - size);
-      if (this.pooled + size > this.maxPooledBytes) {
-        buffer.destroy();
-        return;
-      }
-    }
     const list = this.dirty.get(size);
     if (list) list.push(buffer);
     else this.dirty.set(size, [buffer]);
@@ -71,6 +68,8 @@ export class BufferPool {
       else this.clean.set(size, list);
     }
     this.dirty.clear();
+    // Destroying after submit is safe: the device frees the memory once that work is done.
+    if (this.pooled > this.maxPooledBytes) this.trim(this.maxPooledBytes);
   }
 
   /** Destroys clean pooled buffers until at most `bytes` remain pooled. */
