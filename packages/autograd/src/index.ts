@@ -19,6 +19,7 @@ export { backward, gradients } from './engine.js';
 export type { BackwardOptions, GradientsOptions } from './engine.js';
 export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from './mode.js';
 export { grad, valueAndGrad } from './functional.js';
+export { customGrad } from './custom.js';
 export { gradcheck, gradgradcheck } from './gradcheck.js';
 export type { GradcheckOptions } from './gradcheck.js';
 export { rules } from './rules.js';

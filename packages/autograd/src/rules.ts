@@ -302,6 +302,7 @@ export const rules: { readonly [K in OpName]: GradRule<K> } = {
     },
   },
   cat: { saves: 'none', backward: (g, n) => split(g, n.attrs.sizes, n.attrs.dim) },
+  custom: { saves: 'none', backward: (g, n) => n.attrs.backward(g) },
   sliceScatter: {
     saves: 'none',
     backward: (g, n) => {

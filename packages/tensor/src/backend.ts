@@ -32,6 +32,8 @@ export interface BackendMemory {
   liveBytes: number;
   /** Bytes kept in the backend's pool for reuse. */
   pooledBytes: number;
+  /** Highest liveBytes since the backend started or since resetPeak(). */
+  peakBytes: number;
 }
 
 /**
@@ -53,6 +55,8 @@ export interface Backend<S extends Storage = Storage> {
   /** Synchronous read; backends that cannot read synchronously throw. */
   readSync(view: View<S>): TypedArray;
   memory(): BackendMemory;
+  /** Restarts peak tracking at the current live bytes. */
+  resetPeak(): void;
   /** Throws when `storage` cannot be used by this backend (e.g. it belonged to a lost GPU device). */
   checkStorage?(op: string, arg: string, storage: S): void;
 

@@ -125,13 +125,20 @@ export interface MemoryInfo {
   liveBytes: number;
   /** Bytes the backend keeps pooled for reuse. */
   pooledBytes: number;
+  /** Highest liveBytes since start or the last resetPeakMemory(device). */
+  peakBytes: number;
 }
 
 /** Memory counters of a device (default: the CPU). */
 export function memory(device: DeviceName = 'cpu'): MemoryInfo {
-  if (!hasBackend(device)) return { liveTensors: 0, liveBytes: 0, pooledBytes: 0 };
+  if (!hasBackend(device)) return { liveTensors: 0, liveBytes: 0, pooledBytes: 0, peakBytes: 0 };
   const m = getBackend(device).memory();
-  return { liveTensors: liveTensors[device], liveBytes: m.liveBytes, pooledBytes: m.pooledBytes };
+  return { liveTensors: liveTensors[device], liveBytes: m.liveBytes, pooledBytes: m.pooledBytes, peakBytes: m.peakBytes };
+}
+
+/** Starts measuring peak memory of `device` afresh (memory(device).peakBytes). */
+export function resetPeakMemory(device: DeviceName = 'cpu'): void {
+  if (hasBackend(device)) getBackend(device).resetPeak();
 }
 
 /** Bytes a storage of `size` elements of `dtype` occupies. */

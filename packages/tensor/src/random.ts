@@ -112,3 +112,17 @@ export const defaultGenerator = new Generator();
 export function manualSeed(seed: number): Generator {
   return defaultGenerator.manualSeed(seed);
 }
+
+/**
+ * Runs `fn` with `generator` (default: the global one) set to `state`, then restores the previous
+ * state: replays exactly the random draws (dropout masks) made from `state` (GradCache, step 3).
+ */
+export function withRngState<T>(state: GeneratorState, fn: () => T, generator: Generator = defaultGenerator): T {
+  const saved = generator.getState();
+  generator.setState(state);
+  try {
+    return fn();
+  } finally {
+    generator.setState(saved);
+  }
+}

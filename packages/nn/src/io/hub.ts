@@ -232,7 +232,7 @@ async function downloadFile(
       if (res.body) {
         const reader = res.body.getReader();
         for (;;) {
-          let chunk: ReadableStreamReadResult<Uint8Array>;
+          let chunk: Awaited<ReturnType<typeof reader.read>>;
           try {
             chunk = await reader.read();
           } catch (err) {

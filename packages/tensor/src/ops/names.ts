@@ -1,5 +1,6 @@
 import type { DType } from '../dtype.js';
 import type { BinaryOpName, UnaryOpName } from './elementwise.table.js';
+import type { Tensor } from '../tensor.js';
 
 type NoAttrs = Record<string, never>;
 
@@ -30,6 +31,8 @@ export interface OpAttrs extends Record<UnaryOpName | BinaryOpName, NoAttrs> {
   scatterAdd: { dim: number };
   cat: { dim: number; sizes: readonly number[] };
   sliceScatter: { dim: number; start: number; end: number; step: number };
+  /** A node whose backward is arbitrary code (autograd's customGrad): returns one gradient per input. */
+  custom: { label: string; backward: (g: Tensor) => (Tensor | null)[] };
 }
 
 export type OpName = keyof OpAttrs;

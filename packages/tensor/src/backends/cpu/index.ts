@@ -6,7 +6,7 @@ import { contiguousStrides } from '../../shape.js';
 import { BINARY, UNARY } from '../../ops/elementwise.table.js';
 import type { BinaryOpName, UnaryOpName } from '../../ops/elementwise.table.js';
 import type { CpuStorage } from './storage.js';
-import { cpuLiveBytes, makeCpuStorage, releaseCpuStorage } from './storage.js';
+import { cpuLiveBytes, cpuPeakBytes, makeCpuStorage, releaseCpuStorage, resetCpuPeak } from './storage.js';
 import { cloneFunction, coalesce } from './strided.js';
 import { binaryLoop, unaryLoop, whereLoop } from './kernels/loops.js';
 import { gemm } from './kernels/matmul.js';
@@ -60,7 +60,10 @@ class CpuBackend implements Backend<CpuStorage> {
     return contiguousCopy(input(view), view.dtype);
   }
   memory(): BackendMemory {
-    return { liveBytes: cpuLiveBytes(), pooledBytes: 0 };
+    return { liveBytes: cpuLiveBytes(), pooledBytes: 0, peakBytes: cpuPeakBytes() };
+  }
+  resetPeak(): void {
+    resetCpuPeak();
   }
 
   unary(op: UnaryOpName, x: CpuView, outDtype: DType): CpuStorage {

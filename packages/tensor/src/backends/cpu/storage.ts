@@ -8,9 +8,11 @@ export interface CpuStorage extends Storage {
 }
 
 let liveBytes = 0;
+let peakBytes = 0;
 
 export function makeCpuStorage(data: TypedArray, dtype: DType): CpuStorage {
   liveBytes += data.byteLength;
+  if (liveBytes > peakBytes) peakBytes = liveBytes;
   return { device: 'cpu', dtype, size: data.length, refs: 0, released: false, data };
 }
 
@@ -20,4 +22,12 @@ export function releaseCpuStorage(s: CpuStorage): void {
 
 export function cpuLiveBytes(): number {
   return liveBytes;
+}
+
+export function cpuPeakBytes(): number {
+  return peakBytes;
+}
+
+export function resetCpuPeak(): void {
+  peakBytes = liveBytes;
 }

@@ -35,6 +35,7 @@ export class WebGpuBackend implements Backend<GpuStorage> {
   readonly name = 'webgpu' as const;
   readonly supportsFloat64 = false;
   private liveBytes = 0;
+  private peakBytes = 0;
   private liveStorages = 0;
   /** Set by destroyWebGPU: buffers are gone with the device. */
   destroyed = false;
@@ -63,8 +64,7 @@ export class WebGpuBackend implements Backend<GpuStorage> {
     if (dtype === 'float64') throw new TesseraError(op, 'dtype', 'is float64, which webgpu does not support (WGSL has no f64)');
     this.checkSize(op, size);
     const buffer = this.runtime.pool.acquire(size * GPU_ELEMENT_BYTES, forUpload, op);
-    this.liveBytes += buffer.size;
-    this.liveStorages += 1;
+    this.count(buffer);
     return { device: 'webgpu', dtype, size, refs: 0, released: false, buffer, backend: this };
   }
 
@@ -81,8 +81,7 @@ export class WebGpuBackend implements Backend<GpuStorage> {
     else if (dtype === 'int32') words = data instanceof Int32Array ? data : Int32Array.from(data);
     else words = Uint32Array.from(data, (v) => (v ? 1 : 0));
     const buffer = this.runtime.upload('tensor', words, Math.max(words.byteLength, GPU_ELEMENT_BYTES));
-    this.liveBytes += buffer.size;
-    this.liveStorages += 1;
+    this.count(buffer);
     return { device: 'webgpu', dtype, size: data.length, refs: 0, released: false, buffer, backend: this };
   }
 
@@ -97,8 +96,18 @@ export class WebGpuBackend implements Backend<GpuStorage> {
     this.runtime.pool.release(storage.buffer);
   }
 
+  private count(buffer: GPUBuffer): void {
+    this.liveBytes += buffer.size;
+    this.liveStorages += 1;
+    if (this.liveBytes > this.peakBytes) this.peakBytes = this.liveBytes;
+  }
+
   memory(): BackendMemory {
-    return { liveBytes: this.liveBytes, pooledBytes: this.runtime.pool.pooledBytes };
+    return { liveBytes: this.liveBytes, pooledBytes: this.runtime.pool.pooledBytes, peakBytes: this.peakBytes };
+  }
+
+  resetPeak(): void {
+    this.peakBytes = this.liveBytes;
   }
 
   checkStorage(op: string, arg: string, storage: GpuStorage): void {
