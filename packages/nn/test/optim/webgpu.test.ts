@@ -6,7 +6,7 @@ import '@tessera/autograd';
 import { clipGradNorm } from '../../src/optim/index.js';
 import { disposeParams, makeOptimizer, makeParams, maxRelErr, optimizerCase, ref, setGrads } from './reference.js';
 import type { Params } from './reference.js';
-import { requireWebGPU } from './gpu.js';
+import { requireWebGPU } from '@tessera/tensor/testing';
 
 const gpu = await requireWebGPU();
 
