@@ -23,6 +23,12 @@ export interface GradCacheOptions {
 }
 
 /**
+ * Step 2 on given rep leaves: returns the total (detached) and leaves d(total)/d(rep) in `reps[c].grad`.
+ * A wrapper (MatryoshkaLoss) may replace it; it receives the default step 2 to call on its own leaves.
+ */
+export type GradCacheStage2 = (reps: Tensor[], defaultStage2: (leaves: Tensor[]) => Tensor) => Tensor;
+
+/**
  * `step(reps, b, e)` returns anchor rows [b, e)'s part of the loss, already weighted so that the parts
  * sum to the full-batch loss; `reps[c]` is column c's embeddings `[B, D]`.
  */
@@ -61,19 +67,24 @@ export function gradCache(loss: Loss, features: Features[], step: ChunkedLossSte
   for (let b = 0; b < rows; b += opts.miniBatchSize) anchorChunks.push([b, Math.min(b + opts.miniBatchSize, rows)]);
 
   if (!recording) {
-    return tidy(() => anchorChunks.map(([b, e]) => step(reps, b, e)).reduce((a, t) => a.add(t)));
+    const valueOf = (leaves: Tensor[]): Tensor => tidy(() => anchorChunks.map(([b, e]) => step(leaves, b, e)).reduce((a, t) => a.add(t)));
+    return loss.gradCacheStage2 ? loss.gradCacheStage2(reps, valueOf) : valueOf(reps);
   }
 
   // Step 2: the loss on the embeddings as leaves, one anchor chunk at a time.
-  let total: Tensor = noGrad(() => zeros([], { dtype: reps[0]!.dtype, device: reps[0]!.device }));
-  for (const [b, e] of anchorChunks) {
-    const part = step(reps, b, e);
-    part.backward();
-    const next = noGrad(() => total.add(part.detach()));
-    total.dispose();
-    part.dispose();
-    total = next;
-  }
+  const defaultStage2 = (leaves: Tensor[]): Tensor => {
+    let total: Tensor = noGrad(() => zeros([], { dtype: leaves[0]!.dtype, device: leaves[0]!.device }));
+    for (const [b, e] of anchorChunks) {
+      const part = step(leaves, b, e);
+      part.backward();
+      const next = noGrad(() => total.add(part.detach()));
+      total.dispose();
+      part.dispose();
+      total = next;
+    }
+    return total;
+  };
+  const total = loss.gradCacheStage2 ? loss.gradCacheStage2(reps, defaultStage2) : defaultStage2(reps);
   reps.forEach((r, c) => {
     if (!r.grad) throw new TesseraError(name, `features[${c}]`, `(column ${c}) received no gradient: the loss never used it`);
   });

@@ -20,4 +20,4 @@ export { BatchHardTripletLossDistanceFunction, euclideanDistanceMatrix, resolveD
 export type { DistanceFn, MatrixDistanceFn } from './distances.js';
 export { batchSize, chunkBoundaries, sliceFeatures } from './features.js';
 export { gradCache } from './gradcache.js';
-export type { ChunkedLossStep, GradCacheOptions } from './gradcache.js';
+export type { ChunkedLossStep, GradCacheOptions, GradCacheStage2 } from './gradcache.js';

@@ -3,6 +3,7 @@ import { check, fmtShape, TesseraError } from '@tessera/tensor';
 import { Module } from '@tessera/nn';
 import type { Features } from '@tessera/nn';
 import type { EmbeddingModel } from './model.js';
+import type { GradCacheStage2 } from './gradcache.js';
 
 /** Static description of a loss (drives docs and the "which loss for my data" table). */
 export interface LossInfo {
@@ -29,6 +30,8 @@ export abstract class Loss extends Module {
   /** True for losses whose backward replays the model from a hook (GradCache): Matryoshka routes them differently. */
   readonly cachesGradients: boolean = false;
   private interceptor: ModelCall | null = null;
+  /** Set by MatryoshkaLoss around a cached inner loss: replaces GradCache's step 2 (see gradcache.ts). */
+  gradCacheStage2: GradCacheStage2 | null = null;
   private calls = 0;
 
   constructor(model: EmbeddingModel) {
@@ -61,6 +64,17 @@ export abstract class Loss extends Module {
       if (!e) throw new TesseraError(this.constructor.name, 'model', 'returned no sentenceEmbedding');
       return e;
     });
+  }
+
+  /** Runs `fn` with GradCache's step 2 wrapped (for cached losses; see MatryoshkaLoss). */
+  withGradCacheStage2<T>(stage2: GradCacheStage2, fn: () => T): T {
+    const previous = this.gradCacheStage2;
+    this.gradCacheStage2 = stage2;
+    try {
+      return fn();
+    } finally {
+      this.gradCacheStage2 = previous;
+    }
   }
 
   /** Runs `fn` with `interceptor` handling this loss's model calls (numbered from 0). */
