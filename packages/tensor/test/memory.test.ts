@@ -166,7 +166,7 @@ describe('tidy / keep / memory', () => {
     expect(memory().liveBytes - before).toBe(80 + 10 + 40 + 40);
     for (const t of ts) t.dispose();
     expect(memory().liveBytes).toBe(before);
-    expect(memory('webgpu')).toEqual({ liveTensors: 0, liveBytes: 0, pooledBytes: 0 });
+    expect(memory('webgpu')).toEqual({ liveTensors: 0, liveBytes: 0, pooledBytes: 0, peakBytes: 0 });
   });
 });
 

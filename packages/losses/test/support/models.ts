@@ -75,18 +75,24 @@ export function tinySentenceTransformer(opts: { dtype?: DType; hidden?: number; 
  * and its own). Parameters are swapped in with setParameter, so the loss runs unchanged.
  */
 export function lossGradcheck(loss: Loss, run: () => Tensor, opts: { atol?: number; rtol?: number; eps?: number } = {}): void {
-  const names = loss.namedParameters().map(([n]) => n);
-  const params = loss.parameters().map((p) => p.detach().clone().requiresGrad_(true));
-  T.tidy(() => {
-    gradcheck(
-      (...all: Tensor[]) => {
-        names.forEach((n, i) => loss.setParameter(n, all[i]!));
-        return run();
-      },
-      params,
-      { atol: opts.atol ?? 1e-6, rtol: opts.rtol ?? 1e-4, eps: opts.eps ?? 1e-6 },
-    );
-  });
+  const named = loss.namedParameters();
+  const names = named.map(([n]) => n);
+  const params = named.map(([, p]) => p.detach().clone().requiresGrad_(true));
+  try {
+    T.tidy(() => {
+      gradcheck(
+        (...all: Tensor[]) => {
+          names.forEach((n, i) => loss.setParameter(n, all[i]!));
+          return run();
+        },
+        params,
+        { atol: opts.atol ?? 1e-6, rtol: opts.rtol ?? 1e-4, eps: opts.eps ?? 1e-6 },
+      );
+    });
+  } finally {
+    // Put the original parameters back, so the loss stays usable after the check.
+    named.forEach(([n, p]) => loss.setParameter(n, p));
+  }
 }
 
 /** Value and every parameter gradient of `run(loss, device)` after backward. */

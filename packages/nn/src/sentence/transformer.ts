@@ -59,7 +59,8 @@ export class Transformer extends Module implements FeatureModule {
   forward(features: Features): Features {
     const out = this.auto_model.forward(
       { inputIds: features.inputIds, attentionMask: features.attentionMask ?? null, tokenTypeIds: features.tokenTypeIds ?? null },
-      { outputHiddenStates: features.outputHiddenStates ?? false },
+      // The pipeline never reads the pooler output; not computing it keeps no unused graph branch alive.
+      { outputHiddenStates: features.outputHiddenStates ?? false, outputPooler: false },
     );
     const next: Features = { ...features, tokenEmbeddings: out.lastHiddenState };
     if (out.hiddenStates) next.allLayerEmbeddings = out.hiddenStates;

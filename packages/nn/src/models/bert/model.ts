@@ -48,7 +48,11 @@ export class BertModel extends Module {
     this.pooler = opts.addPoolingLayer ?? true ? this.child('pooler', new BertPooler(this.config, opts)) : null;
   }
 
-  forward(inputs: BertInputs, opts: { outputHiddenStates?: boolean } = {}): BertOutputs {
+  /**
+   * `outputPooler: false` skips the pooler: callers that do not read `poolerOutput` should pass it, since
+   * an unused graph branch keeps its saved tensors (the last hidden state) alive until garbage collection.
+   */
+  forward(inputs: BertInputs, opts: { outputHiddenStates?: boolean; outputPooler?: boolean } = {}): BertOutputs {
     const { inputIds } = inputs;
     check(inputIds.ndim === 2 && inputIds.dtype === 'int32', 'BertModel', 'inputIds', () => `must be int32 [batch, seq], got ${inputIds.dtype} ${fmtShape(inputIds.shape)}`);
     for (const [name, t] of [['attentionMask', inputs.attentionMask], ['tokenTypeIds', inputs.tokenTypeIds]] as const) {
@@ -71,7 +75,7 @@ export class BertModel extends Module {
     }
     const out: BertOutputs = { lastHiddenState: h };
     if (opts.outputHiddenStates) out.hiddenStates = hidden;
-    if (this.pooler) out.poolerOutput = this.pooler.forward(h);
+    if (this.pooler && (opts.outputPooler ?? true)) out.poolerOutput = this.pooler.forward(h);
     return out;
   }
 
