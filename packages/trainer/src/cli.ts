@@ -4,6 +4,7 @@
  * tessera eval --model <folder> [--stsb <folder|test.csv>] [--device …]
  * tessera encode --model <folder> --input <texts.txt|-> [--output out.jsonl] [--format jsonl|npy] [--normalize] [--device …]
  * tessera quickstart [--stsb <folder>] [--output <dir>] [--minutes N] [--steps N] [--device …]
+ * tessera recipe stsb --data <folder> [--minutes 60] [--output <dir>] [--hidden N] [--layers N] [--device …]
  */
 import { createReadStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -15,13 +16,15 @@ import { loadStsb } from './data/corpora.js';
 import { EmbeddingSimilarityEvaluator } from './evaluation/embedding-similarity.js';
 import { prepareRun } from './recipes/config.js';
 import { quickstart } from './recipes/quickstart.js';
+import { stsbRecipe } from './recipes/stsb.js';
 import { resolveDevice, Trainer } from './trainer.js';
 
 const USAGE = `usage:
   tessera train <config.json> [--device cpu|webgpu|auto] [--resume [checkpoint]]
   tessera eval --model <folder> [--stsb <folder|stsb-en-test.csv>] [--device cpu|webgpu|auto]
   tessera encode --model <folder> --input <texts.txt|-> [--output out.jsonl] [--format jsonl|npy] [--normalize] [--batch-size N] [--device …]
-  tessera quickstart [--stsb <folder>] [--output <dir>] [--minutes N] [--steps N] [--device cpu|webgpu|auto]`;
+  tessera quickstart [--stsb <folder>] [--output <dir>] [--minutes N] [--steps N] [--device cpu|webgpu|auto]
+  tessera recipe stsb --data <folder with stsb/ and sick/> [--minutes 60] [--output <dir>] [--hidden 256] [--layers 4] [--device …]`;
 
 /** `--key value` / `--flag` / positionals. */
 export function parseArgs(argv: readonly string[]): { positional: string[]; flags: Record<string, string | true> } {
@@ -128,6 +131,18 @@ export async function main(argv: readonly string[]): Promise<number> {
       outputDir: typeof flags.output === 'string' ? flags.output : undefined,
       minutes: typeof flags.minutes === 'string' ? Number(flags.minutes) : undefined,
       maxSteps: typeof flags.steps === 'string' ? Number(flags.steps) : undefined,
+      device: device(flags),
+    });
+    return 0;
+  }
+  if (command === 'recipe' && positional[1] === 'stsb') {
+    const num = (k: string): number | undefined => (typeof flags[k] === 'string' ? Number(flags[k]) : undefined);
+    await stsbRecipe({
+      data: need(flags, 'data'),
+      outputDir: typeof flags.output === 'string' ? flags.output : undefined,
+      minutes: num('minutes'),
+      hidden: num('hidden'),
+      layers: num('layers'),
       device: device(flags),
     });
     return 0;
