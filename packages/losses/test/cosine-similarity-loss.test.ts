@@ -2,26 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import * as T from '@tessera/tensor';
 import type { Tensor } from '@tessera/tensor';
-import { TesseraError } from '@tessera/tensor';
 import { requireWebGPU } from '@tessera/tensor/testing';
 import type { SentenceTransformer } from '@tessera/nn';
 import { CosineSimilarityLoss } from '../src/losses/cosine-similarity-loss.js';
 import { EmbeddingTableModel, expectLossAgreement, idsFeatures, lossGradcheck, t, tinySentenceTransformer } from './support/models.js';
+import { close, expectTesseraError } from './support/expect.js';
 
 const gpu = await requireWebGPU();
 
-const close = (actual: number, expected: number, tol = 1e-6): void => expect(Math.abs(actual - expected), `${actual} vs ${expected}`).toBeLessThanOrEqual(tol);
-function expectTesseraError(fn: () => unknown, op: string, arg: string): void {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(TesseraError);
-    expect((e as TesseraError).op).toBe(op);
-    expect((e as TesseraError).arg).toBe(arg);
-    return;
-  }
-  throw new Error(`expected a TesseraError from ${op} about '${arg}'`);
-}
 
 const U = [[1, 2], [2, -1], [0.5, 1.5]];
 const V = [[2, 1], [1, -1], [-1, 2]];

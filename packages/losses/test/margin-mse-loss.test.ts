@@ -1,27 +1,15 @@
 /** MarginMSELoss: spec T7 values in every label layout, gradcheck, WebGPU agreement, bad input. */
 import { describe, expect, it } from 'vitest';
 import * as T from '@tessera/tensor';
-import { TesseraError } from '@tessera/tensor';
 import { requireWebGPU } from '@tessera/tensor/testing';
 import type { SentenceTransformer } from '@tessera/nn';
 import { pairwiseCosSim } from '../src/similarity.js';
 import { MarginMSELoss } from '../src/losses/margin-mse-loss.js';
 import { EmbeddingTableModel, expectLossAgreement, idsFeatures, lossGradcheck, t, tinySentenceTransformer } from './support/models.js';
+import { close, expectTesseraError } from './support/expect.js';
 
 const gpu = await requireWebGPU();
 
-const close = (actual: number, expected: number, tol = 1e-6): void => expect(Math.abs(actual - expected), `${actual} vs ${expected}`).toBeLessThanOrEqual(tol);
-function expectTesseraError(fn: () => unknown, op: string, arg: string): TesseraError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(TesseraError);
-    expect((e as TesseraError).op).toBe(op);
-    expect((e as TesseraError).arg).toBe(arg);
-    return e as TesseraError;
-  }
-  throw new Error(`expected a TesseraError from ${op} about '${arg}'`);
-}
 
 const Q = [[1, 0], [0.5, 0.5]];
 const POS = [[0.8, 0.1], [0.2, 0.9]];

@@ -1,27 +1,15 @@
 /** MSELoss: spec T7 values (shared and per-column teachers), the owned projection, gradcheck, WebGPU agreement, bad input. */
 import { describe, expect, it } from 'vitest';
 import * as T from '@tessera/tensor';
-import { TesseraError } from '@tessera/tensor';
 import { requireWebGPU } from '@tessera/tensor/testing';
 import { Linear } from '@tessera/nn';
 import type { SentenceTransformer } from '@tessera/nn';
 import { MSELoss } from '../src/losses/mse-loss.js';
 import { EmbeddingTableModel, expectLossAgreement, idsFeatures, lossGradcheck, t, tinySentenceTransformer } from './support/models.js';
+import { close, expectTesseraError } from './support/expect.js';
 
 const gpu = await requireWebGPU();
 
-const close = (actual: number, expected: number, tol = 1e-6): void => expect(Math.abs(actual - expected), `${actual} vs ${expected}`).toBeLessThanOrEqual(tol);
-function expectTesseraError(fn: () => unknown, op: string, arg: string): void {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(TesseraError);
-    expect((e as TesseraError).op).toBe(op);
-    expect((e as TesseraError).arg).toBe(arg);
-    return;
-  }
-  throw new Error(`expected a TesseraError from ${op} about '${arg}'`);
-}
 
 const S1 = [[1, 2, 3], [0, -1, 0.5]];
 const S2 = [[0, 1, 1], [2, 0, 0]];

@@ -2,27 +2,15 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import * as T from '@tessera/tensor';
-import { TesseraError } from '@tessera/tensor';
 import { requireWebGPU } from '@tessera/tensor/testing';
 import type { SentenceTransformer } from '@tessera/nn';
 import { SiameseDistanceMetric } from '../src/distances.js';
 import { OnlineContrastiveLoss } from '../src/losses/online-contrastive-loss.js';
 import { EmbeddingTableModel, expectLossAgreement, idsFeatures, lossGradcheck, t, tinySentenceTransformer } from './support/models.js';
+import { close, expectTesseraError } from './support/expect.js';
 
 const gpu = await requireWebGPU();
 
-const close = (actual: number, expected: number, tol = 1e-6): void => expect(Math.abs(actual - expected), `${actual} vs ${expected}`).toBeLessThanOrEqual(tol);
-function expectTesseraError(fn: () => unknown, op: string, arg: string): void {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(TesseraError);
-    expect((e as TesseraError).op).toBe(op);
-    expect((e as TesseraError).arg).toBe(arg);
-    return;
-  }
-  throw new Error(`expected a TesseraError from ${op} about '${arg}'`);
-}
 
 /** The spec's §11 steps on plain numbers (mean of an empty set = NaN, every comparison with NaN false). */
 function reference(d: number[], y: number[], margin: number): number {

@@ -2,27 +2,15 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as T from '@tessera/tensor';
 import type { Tensor } from '@tessera/tensor';
-import { TesseraError } from '@tessera/tensor';
 import { requireWebGPU } from '@tessera/tensor/testing';
 import { Linear } from '@tessera/nn';
 import type { SentenceTransformer } from '@tessera/nn';
 import { SoftmaxLoss } from '../src/losses/softmax-loss.js';
 import { EmbeddingTableModel, expectLossAgreement, idsFeatures, lossGradcheck, t, tinySentenceTransformer } from './support/models.js';
+import { close, expectTesseraError } from './support/expect.js';
 
 const gpu = await requireWebGPU();
 
-const close = (actual: number, expected: number, tol = 1e-6): void => expect(Math.abs(actual - expected), `${actual} vs ${expected}`).toBeLessThanOrEqual(tol);
-function expectTesseraError(fn: () => unknown, op: string, arg: string): void {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(TesseraError);
-    expect((e as TesseraError).op).toBe(op);
-    expect((e as TesseraError).arg).toBe(arg);
-    return;
-  }
-  throw new Error(`expected a TesseraError from ${op} about '${arg}'`);
-}
 
 const W = [[0.1, 0.2, 0, -0.1, 0.3, 0], [0, -0.2, 0.1, 0.2, 0, 0.1], [0.2, 0, -0.1, 0, 0.1, 0.4]];
 const B = [0, 0.1, -0.1];

@@ -2,27 +2,15 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as T from '@tessera/tensor';
-import { TesseraError } from '@tessera/tensor';
 import { requireWebGPU } from '@tessera/tensor/testing';
 import type { SentenceTransformer } from '@tessera/nn';
 import { TripletDistanceMetric } from '../src/distances.js';
 import { TripletLoss } from '../src/losses/triplet-loss.js';
 import { EmbeddingTableModel, expectLossAgreement, idsFeatures, lossGradcheck, t, tinySentenceTransformer } from './support/models.js';
+import { close, expectTesseraError } from './support/expect.js';
 
 const gpu = await requireWebGPU();
 
-const close = (actual: number, expected: number, tol = 1e-6): void => expect(Math.abs(actual - expected), `${actual} vs ${expected}`).toBeLessThanOrEqual(tol);
-function expectTesseraError(fn: () => unknown, op: string, arg: string): void {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(TesseraError);
-    expect((e as TesseraError).op).toBe(op);
-    expect((e as TesseraError).arg).toBe(arg);
-    return;
-  }
-  throw new Error(`expected a TesseraError from ${op} about '${arg}'`);
-}
 
 const A = [[1, 0], [0, 1], [1, 1]];
 const P = [[2, 0.5], [0.5, 1], [1, 2]];
