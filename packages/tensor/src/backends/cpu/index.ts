@@ -6,14 +6,15 @@ import { contiguousStrides } from '../../shape.js';
 import { BINARY, UNARY } from '../../ops/elementwise.table.js';
 import type { BinaryOpName, UnaryOpName } from '../../ops/elementwise.table.js';
 import type { CpuStorage } from './storage.js';
-import { cpuLiveBytes, cpuPeakBytes, makeCpuStorage, releaseCpuStorage, resetCpuPeak } from './storage.js';
+import { cpuLiveBytes, cpuPeakBytes, makeCpuStorage, pool, releaseCpuStorage, resetCpuPeak } from './storage.js';
 import { cloneFunction, coalesce } from './strided.js';
 import { binaryLoop, unaryLoop, whereLoop } from './kernels/loops.js';
-import { gemm } from './kernels/matmul.js';
+import { batchedGemm } from './kernels/matmul.js';
 import { argReduceKernel, logsumexpKernel, reduceKernel, softmaxKernel } from './kernels/reduce.js';
 import type { StridedInput } from './kernels/reduce.js';
 import { contiguousCopy, copyIntoRegion, gatherKernel, scatterAddKernel } from './kernels/indexing.js';
 import { layerNormKernel } from './kernels/layernorm.js';
+import { scaledMaskedSoftmaxKernel } from './kernels/softmax-fused.js';
 import { randomKernel } from './kernels/random.js';
 
 type CpuView = View<CpuStorage>;
@@ -60,7 +61,7 @@ class CpuBackend implements Backend<CpuStorage> {
     return contiguousCopy(input(view), view.dtype);
   }
   memory(): BackendMemory {
-    return { liveBytes: cpuLiveBytes(), pooledBytes: 0, peakBytes: cpuPeakBytes() };
+    return { liveBytes: cpuLiveBytes(), pooledBytes: pool.pooledBytes, peakBytes: cpuPeakBytes() };
   }
   resetPeak(): void {
     resetCpuPeak();
@@ -116,7 +117,12 @@ class CpuBackend implements Backend<CpuStorage> {
     const batch = batchShape.reduce((x, y) => x * y, 1);
     const out = allocArray(a.dtype, batch * m * n) as FloatArray;
     const rank = batchShape.length;
+    const dtype = a.dtype as 'float32' | 'float64';
+    // Batch offsets of both operands (broadcast batch dims have stride 0).
+    const aOff = new Array<number>(batch);
+    const bOff = new Array<number>(batch);
     const idx = new Array<number>(rank).fill(0);
+    let bSame = true;
     for (let bi = 0; bi < batch; bi++) {
       let ao = a.offset;
       let bo = b.offset;
@@ -124,19 +130,25 @@ class CpuBackend implements Backend<CpuStorage> {
         ao += idx[d]! * a.strides[d]!;
         bo += idx[d]! * b.strides[d]!;
       }
-      gemm(
-        m,
-        n,
-        k,
-        { data: a.storage.data as FloatArray, offset: ao, rowStride: a.strides[rank]!, colStride: a.strides[rank + 1]! },
-        { data: b.storage.data as FloatArray, offset: bo, rowStride: b.strides[rank]!, colStride: b.strides[rank + 1]! },
-        out,
-        bi * m * n,
-      );
+      aOff[bi] = ao;
+      bOff[bi] = bo;
+      if (bo !== bOff[0]) bSame = false;
       for (let d = rank - 1; d >= 0; d--) {
         if (++idx[d]! < batchShape[d]!) break;
         idx[d] = 0;
       }
+    }
+    const aRow = a.strides[rank]!;
+    const aCol = a.strides[rank + 1]!;
+    const bMat = { data: b.storage.data as FloatArray, rowStride: b.strides[rank]!, colStride: b.strides[rank + 1]! };
+    // One B for every batch item and A's batch items stacked at its row stride (e.g. x[B, T, D] @ W):
+    // a single [batch*m, k] @ [k, n] product with the same output layout.
+    let stacked = bSame && batch > 1;
+    for (let bi = 1; stacked && bi < batch; bi++) if (aOff[bi] !== aOff[0]! + bi * m * aRow) stacked = false;
+    if (stacked) {
+      batchedGemm(dtype, 1, batch * m, n, k, { data: a.storage.data as FloatArray, offsets: [aOff[0]!], rowStride: aRow, colStride: aCol }, { ...bMat, offsets: [bOff[0]!] }, out);
+    } else {
+      batchedGemm(dtype, batch, m, n, k, { data: a.storage.data as FloatArray, offsets: aOff, rowStride: aRow, colStride: aCol }, { ...bMat, offsets: bOff }, out);
     }
     return makeCpuStorage(out, a.dtype);
   }
@@ -184,6 +196,10 @@ class CpuBackend implements Backend<CpuStorage> {
 
   softmax(x: CpuView, dim: number, log: boolean): CpuStorage {
     return makeCpuStorage(softmaxKernel(input(x), dim, log, x.dtype), x.dtype);
+  }
+
+  scaledMaskedSoftmax(x: CpuView, scale: number, mask: CpuView | null): CpuStorage {
+    return makeCpuStorage(scaledMaskedSoftmaxKernel(input(x), scale, mask ? input(mask) : null, x.dtype), x.dtype);
   }
 
   logsumexp(x: CpuView, dim: number): CpuStorage {

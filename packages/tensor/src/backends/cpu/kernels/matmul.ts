@@ -1,4 +1,16 @@
 import type { FloatArray } from '../../../dtype.js';
+import { getNumThreads, threadsAvailable } from '../threads/pool.js';
+import { wasmEngine } from '../wasm/engine.js';
+import { wasmGemm } from '../wasm/gemm.js';
+import type { BatchedMatrix } from '../wasm/gemm.js';
+
+/*
+ * CPU matmul kernels. `batchedGemm` (the backend's entry point, at the end) picks one:
+ *   - the WebAssembly SIMD kernels of ../wasm/ (generated at run time; f32x4 and f64x2), on the
+ *     calling thread and, for large products, worker threads (../threads/) on shared memory;
+ *   - the JS GEMM below: for tiny products, where WebAssembly SIMD does not validate, and as the
+ *     reference (`setCpuMatmulKernel('js')`).
+ */
 
 /**
  * Packed, cache-blocked GEMM: `C[m, n] = A[m, k] @ B[k, n]` for strided A and B (so transposed
@@ -104,4 +116,74 @@ function micro4x4(Ap: Float64Array, pa: number, Bp: Float64Array, pb: number, kc
   }
   const tile = [c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33];
   for (let r = 0; r < mr; r++) for (let c = 0; c < nr; c++) C[co + r * ldc + c] += tile[r * 4 + c]!;
+}
+
+/**
+ * FLOPs (2*batch*m*n*k) from which the WebAssembly kernel beats the JS one, and from which waking
+ * the worker threads pays. Measured on the 2-core Zen 5 bench machine (best of many calls):
+ * JS and WebAssembly cross at about 20³ (~9 µs each; below, packing into the WebAssembly memory
+ * and copying C out cost more than the faster kernel saves; 64³: 119 µs JS vs 22 µs WebAssembly).
+ * A job round trip to the workers costs ~20 µs, which a single thread spends on ~96³: from 128³
+ * (~90 µs on one thread) a second thread gains about a quarter, at 256³ about 30%.
+ */
+export const WASM_MIN_FLOPS = 2 * 20 ** 3;
+export const THREADS_MIN_FLOPS = 2 * 128 ** 3;
+
+/** Which CPU matmul kernel runs: see `setCpuMatmulKernel`. */
+export type CpuMatmulKernel = 'auto' | 'wasm' | 'js';
+let kernelMode: CpuMatmulKernel = 'auto';
+
+/**
+ * Chooses the CPU matmul kernel: 'auto' (default) runs the WebAssembly SIMD kernel (on
+ * `getNumThreads()` threads for large products) where it validates and the product is big enough
+ * to gain from it, else the JS kernel; 'wasm' runs the WebAssembly kernel for every size and uses
+ * the threads whenever there is more than one work item (for tests; where WebAssembly SIMD is
+ * unavailable it still falls back to JS); 'js' always runs the plain JS kernel.
+ */
+export function setCpuMatmulKernel(kernel: CpuMatmulKernel): void {
+  if (kernel !== 'auto' && kernel !== 'wasm' && kernel !== 'js') throw new RangeError(`setCpuMatmulKernel: expected 'auto', 'wasm' or 'js', got ${String(kernel)}`);
+  kernelMode = kernel;
+}
+
+export interface CpuMatmulInfo {
+  /** The selected mode. */
+  mode: CpuMatmulKernel;
+  /** Whether the WebAssembly SIMD kernel can run in this environment. */
+  wasm: boolean;
+  /** Whether it can run on worker threads (shared memory and worker threads available). */
+  threads: boolean;
+  /** `getNumThreads()`. */
+  numThreads: number;
+}
+
+/** The CPU matmul configuration and what this environment supports. */
+export function cpuMatmulInfo(): CpuMatmulInfo {
+  const engine = wasmEngine();
+  return { mode: kernelMode, wasm: engine !== null, threads: engine !== null && threadsAvailable(engine), numThreads: getNumThreads() };
+}
+
+/**
+ * `out[b] = A[b] @ B[b]` for b < batch (out row-major, batch item b at b*m*n), on the WebAssembly
+ * SIMD kernels (multi-threaded for large products) where they run, else on the JS kernel above.
+ */
+export function batchedGemm(dtype: 'float32' | 'float64', batch: number, m: number, n: number, k: number, a: BatchedMatrix, b: BatchedMatrix, out: FloatArray): void {
+  if (batch === 0 || m === 0 || n === 0) return;
+  if (k === 0) {
+    out.fill(0, 0, batch * m * n);
+    return;
+  }
+  const flops = 2 * batch * m * n * k;
+  const forced = kernelMode === 'wasm';
+  const engine = kernelMode !== 'js' && (forced || flops >= WASM_MIN_FLOPS) ? wasmEngine() : null;
+  if (engine) {
+    const threads = forced || flops >= THREADS_MIN_FLOPS ? getNumThreads() : 1;
+    if (wasmGemm(engine, dtype, batch, m, n, k, a, b, out, threads)) return;
+  }
+  const av: Operand = { data: a.data, offset: 0, rowStride: a.rowStride, colStride: a.colStride };
+  const bv: Operand = { data: b.data, offset: 0, rowStride: b.rowStride, colStride: b.colStride };
+  for (let i = 0; i < batch; i++) {
+    av.offset = a.offsets[i]!;
+    bv.offset = b.offsets[i]!;
+    gemm(m, n, k, av, bv, out, i * m * n);
+  }
 }
