@@ -256,6 +256,15 @@ export const rules: { readonly [K in OpName]: GradRule<K> } = {
       return [mul(y, sub(g, sum(mul(g, y), n.attrs.dim, true)))];
     },
   },
+  // z = x * scale + mask, y = softmax(z) over the last dim: dz = y (g - sum(g y)); the mask is a view of x's shape.
+  scaledMaskedSoftmax: {
+    saves: 'outputs',
+    backward: (g, n) => {
+      const y = n.out(0);
+      const dz = mul(y, sub(g, sum(mul(g, y), y.ndim - 1, true)));
+      return n.attrs.hasMask ? [mul(dz, n.attrs.scale), dz] : [mul(dz, n.attrs.scale)];
+    },
+  },
   logSoftmax: {
     saves: 'outputs',
     backward: (g, n) => [sub(g, mul(exp(n.out(0)), sum(g, n.attrs.dim, true)))],

@@ -186,6 +186,26 @@ export const OP_CASES: readonly Case[] = [
   alongDim('logSoftmax', (x, d) => T.logSoftmax(x, d)),
   alongDim('normalize', (x, d) => T.normalize(x, { dim: d }), 'awayFromZero'),
   op({
+    name: 'scaledMaskedSoftmax with a broadcast mask',
+    params: shapeArb(1, 4).chain((shape) =>
+      fc.tuple(
+        fc.constant(shape),
+        fc.integer({ min: 0, max: shape.length }),
+        fc.array(fc.boolean(), { minLength: shape.length, maxLength: shape.length }),
+        fc.constantFrom(0.125, 0.5, 2),
+        seedArb,
+      ),
+    ),
+    inputs: ([shape, drop, ones, , seed]) => [{ shape, seed }, { shape: shape.slice(drop).map((d, i) => (ones[i + drop] ? 1 : d)), seed: seed + 1 }],
+    run: ([, , , scale], [x, mask]) => T.scaledMaskedSoftmax(x!, scale, mask!),
+  }),
+  op({
+    name: 'scaledMaskedSoftmax without a mask',
+    params: fc.tuple(shapeArb(1, 4), fc.constantFrom(0.125, 0.5, 2), seedArb),
+    inputs: ([shape, , seed]) => [{ shape, seed }],
+    run: ([, scale], [x]) => T.scaledMaskedSoftmax(x!, scale),
+  }),
+  op({
     name: 'layerNorm with weight and bias',
     params: fc.tuple(shapeArb(1, 3), fc.integer({ min: 1, max: 2 }), seedArb),
     inputs: ([s, k, seed]) => {

@@ -86,6 +86,8 @@ export interface Backend<S extends Storage = Storage> {
   random(kind: RandomKind, dtype: DType, size: number, key: readonly [number, number], offset: number): S;
 
   softmax?(x: View<S>, dim: number, log: boolean): S;
+  /** Softmax over the last dim of `x * scale + mask`; `mask` is null or a view broadcast to x's shape, of x's dtype. */
+  scaledMaskedSoftmax?(x: View<S>, scale: number, mask: View<S> | null): S;
   logsumexp?(x: View<S>, dim: number): S;
   layerNorm?(x: View<S>, weight: View<S> | null, bias: View<S> | null, normSize: number, eps: number): { out: S; mean: S; rstd: S };
 }

@@ -1,5 +1,5 @@
 import type { DType, Generator, Tensor } from '@tessera/tensor';
-import { arange, cast, check, defaultGenerator, dropout, fmtShape, matmul, softmax } from '@tessera/tensor';
+import { arange, cast, check, defaultGenerator, dropout, fmtShape, matmul, scaledMaskedSoftmax } from '@tessera/tensor';
 import { Module } from '../module.js';
 import type { ParamOptions } from './init.js';
 import { Linear } from './linear.js';
@@ -38,12 +38,14 @@ export interface AttentionOptions {
   scale?: number;
 }
 
-/** softmax(q kᵀ · scale + mask) v: `q [B, h, T, d]`, `k, v [B, h, S, d]` -> `[B, h, T, d]`. */
+/**
+ * softmax(q kᵀ · scale + mask) v: `q [B, h, T, d]`, `k, v [B, h, S, d]` -> `[B, h, T, d]`. The
+ * scaling, masking and softmax run as one fused kernel (`scaledMaskedSoftmax`) where the backend
+ * has one.
+ */
 export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions = {}): Tensor {
   const d = q.shape[q.ndim - 1]!;
-  let scores = matmul(q, k.mT).mul(opts.scale ?? 1 / Math.sqrt(d));
-  if (opts.mask) scores = scores.add(opts.mask);
-  let probs = softmax(scores, -1);
+  let probs = scaledMaskedSoftmax(matmul(q, k.mT), opts.scale ?? 1 / Math.sqrt(d), opts.mask ?? null);
   if (opts.dropoutP && opts.training) probs = dropout(probs, opts.dropoutP, true, opts.generator ?? defaultGenerator);
   return matmul(probs, v);
 }

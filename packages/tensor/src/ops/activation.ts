@@ -2,13 +2,14 @@ import { record, willRecord, withoutRecording } from '../dispatch.js';
 import { isFloat } from '../dtype.js';
 import { check, fmtShape } from '../errors.js';
 import { defaultGenerator, Generator } from '../random.js';
-import { normalizeDim, numel, shapesEqual } from '../shape.js';
+import { broadcastsTo, normalizeDim, numel, shapesEqual } from '../shape.js';
 import { tidy } from '../memory.js';
 import type { Tensor } from '../tensor.js';
 import { backendOf, describe, wrap } from './core.js';
 import { rand } from './creation.js';
 import { add, cast, div, exp, ge, isinf, log, mul, rsqrt, sub, where } from './elementwise.js';
 import { amax, mean, sum } from './reduce.js';
+import { expand } from './movement.js';
 
 function floatInput(op: string, x: Tensor): Tensor {
   backendOf(op, { x });
@@ -28,6 +29,32 @@ export function softmax(x: Tensor, dim: number): Tensor {
       return div(e, sum(e, d, true));
     });
     record('softmax', [input], [out], { dim: d });
+    return out;
+  });
+}
+
+/**
+ * `softmax(x * scale + mask, -1)`, as attention scores use it: `mask` (optional, additive, e.g.
+ * 0 / the most negative float at padded keys) broadcasts to x's shape. Backends with a fused
+ * kernel (CPU, WebGPU) read x and the mask once per pass and write only the probabilities; a mask
+ * of another dtype, one that would broadcast x itself, or a non-finite scale runs the plain
+ * composition `softmax(x.mul(scale).add(mask), -1)`, whose result (and gradient) this equals.
+ */
+export function scaledMaskedSoftmax(x: Tensor, scale: number, mask?: Tensor | null): Tensor {
+  return tidy(() => {
+    const backend = backendOf('scaledMaskedSoftmax', mask ? { x, mask } : { x });
+    check(typeof scale === 'number', 'scaledMaskedSoftmax', 'scale', () => `must be a number, got ${describe(scale)}`);
+    check(x.ndim >= 1, 'scaledMaskedSoftmax', 'x', () => `must have at least 1 dim, got shape ${fmtShape(x.shape)}`);
+    const fused =
+      !!backend.scaledMaskedSoftmax && isFloat(x.dtype) && Number.isFinite(scale) && (!mask || (mask.dtype === x.dtype && broadcastsTo(mask.shape, x.shape)));
+    if (!fused) {
+      const z = mul(x, scale);
+      return softmax(mask ? add(z, mask) : z, -1);
+    }
+    // The mask as a view of x's shape; `expand` is recorded, so its gradient sums back to the mask's shape.
+    const m = mask ? (shapesEqual(mask.shape, x.shape) ? mask : expand(mask, x.shape)) : null;
+    const out = withoutRecording(() => wrap(backend.scaledMaskedSoftmax!(x, scale, m), x.shape));
+    record('scaledMaskedSoftmax', m ? [x, m] : [x], [out], { scale, hasMask: !!m });
     return out;
   });
 }

@@ -25,6 +25,7 @@ export interface OpAttrs extends Record<UnaryOpName | BinaryOpName, NoAttrs> {
   norm: { p: number; dims: readonly number[]; keepdim: boolean };
   softmax: { dim: number };
   logSoftmax: { dim: number };
+  scaledMaskedSoftmax: { scale: number; hasMask: boolean };
   layerNorm: { normalizedShape: readonly number[]; eps: number; hasWeight: boolean; hasBias: boolean };
   matmul: NoAttrs;
   gather: { dim: number };

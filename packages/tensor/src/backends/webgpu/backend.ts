@@ -11,13 +11,15 @@ import { MAX_RANK, storeAs, stridedMapKernel, stridedMapUniforms } from './kerne
 import type { Operand } from './kernels/elementwise.js';
 import { rangeKernel, rangeUniforms } from './kernels/fill.js';
 import { gatherKernel, indexingUniforms, scatterAddKernel } from './kernels/indexing.js';
-import { MAX_BATCH_RANK, MATMUL_TILE, matmulKernel, matmulUniforms } from './kernels/matmul.js';
-import type { MatmulVariant } from './kernels/matmul.js';
-import { layerNormKernel, rowsUniforms, softmaxKernel } from './kernels/normalize.js';
+import { MAX_BATCH_RANK, matmulKernel, matmulUniforms } from './kernels/matmul.js';
+import type { MatmulOperand } from './kernels/matmul.js';
+import { layerNormKernel, MAX_MASK_RANK, ROW_THREADS, rowsUniforms, scaledMaskedSoftmaxKernel, scaledMaskUniforms, softmaxKernel } from './kernels/normalize.js';
+import type { RowPlan } from './kernels/normalize.js';
 import { randomKernel, randomUniforms } from './kernels/random.js';
 import { rowReduceKernel, rowUniforms, threadReduceKernel } from './kernels/reduce.js';
 import type { RowOp } from './kernels/reduce.js';
 import type { GpuRuntime } from './runtime.js';
+import type { KernelChoice } from './tuning.js';
 import { GPU_ELEMENT_BYTES, helpersFor, wgslType } from './wgsl.js';
 
 /** WebGPU storage: one pooled GPUBuffer (4 bytes per element; bool as u32). */
@@ -40,11 +42,54 @@ export class WebGpuBackend implements Backend<GpuStorage> {
   /** Set by destroyWebGPU: buffers are gone with the device. */
   destroyed = false;
 
+  /** The kernels in use; `setKernels` changes them (tests and tuning force each variant). */
+  kernels: KernelChoice;
+
   constructor(
     readonly runtime: GpuRuntime,
-    readonly matmulVariant: MatmulVariant,
+    kernels: KernelChoice,
+    /** The device's fixed subgroup size when it has the 'subgroups' feature, else 0. */
+    readonly subgroupSize = 0,
   ) {
+    this.kernels = { ...kernels };
     runtime.liveTensors = () => this.liveStorages;
+  }
+
+  /** Replaces some kernel choices (e.g. `{ matmul: 'blocked', rows: 'thread', strictRows: true, subgroups: false }`); returns the previous ones. */
+  setKernels(choice: Partial<KernelChoice>): KernelChoice {
+    const before = this.kernels;
+    this.kernels = { ...before, ...choice };
+    return before;
+  }
+
+  /** The matmul kernel in use. */
+  get matmulVariant(): KernelChoice['matmul'] {
+    return this.kernels.matmul;
+  }
+
+  /**
+   * How a row kernel covers `rows` rows of `len` (see RowPlan). 'thread' adapters (CPU-backed) run
+   * an invocation per row, except for fewer rows than fill a SIMD vector, where a 64-thread
+   * workgroup per row spreads one row over the lanes; 'group' adapters (GPUs) run a workgroup per
+   * row, 64 threads for rows up to 1024 long and 256 beyond, except for rows of up to 32, one per
+   * thread. `strictRows` applies the family to every call (tests). `vec4`: the rows may be read
+   * as vec4s.
+   */
+  rowPlan(rows: number, len: number, vec4: boolean): RowPlan {
+    const { rows: family, strictRows } = this.kernels;
+    let kind = family;
+    if (!strictRows) {
+      if (family === 'thread' && rows < (vec4 ? 4 : 8)) kind = 'group';
+      else if (family === 'group' && len <= 32) kind = 'thread';
+    }
+    if (kind === 'thread') return { kind: 'thread', v4: vec4 };
+    return { kind: 'group', wg: family === 'thread' || len <= 1024 ? 64 : 256 };
+  }
+
+  /** Workgroups of a row kernel plan over `rows` rows, and the x-fold of the grid (uniform `fold`). */
+  private rowGrid(plan: RowPlan, rows: number): { groups: [number, number]; fold: number } {
+    const groups = grid(rows, plan.kind === 'group' ? 1 : ROW_THREADS, this.maxGroups);
+    return { groups, fold: groups[0] };
   }
 
   /** Number of storages currently alive (for device-loss messages). */
@@ -234,17 +279,14 @@ export class WebGpuBackend implements Backend<GpuStorage> {
     const values = this.make(op, x.dtype, rows);
     const indices = withIndex ? this.make(op, 'int32', rows) : null;
     if (rows > 0) {
-      // A workgroup per row for long rows; one thread per row for short rows and for column sums over
-      // many outputs, where neighbouring threads read neighbouring addresses.
-      const useRows = len >= 128 && (cs === 1 || rows < 4096);
       const buffers = [src.storage.buffer, values.buffer, ...(indices ? [indices.buffer] : [])];
-      if (useRows) {
-        const [gx, gy] = grid(rows, 1, this.maxGroups);
-        this.runtime.dispatch(op, rowReduceKernel(rowOp, x.dtype), buffers, rowUniforms(rows, len, src.offset, rs, cs, gx), [gx, gy]);
-      } else {
-        const [gx, gy] = grid(rows, 64, this.maxGroups);
-        this.runtime.dispatch(op, threadReduceKernel(rowOp, x.dtype), buffers, rowUniforms(rows, len, src.offset, rs, cs, gx), [gx, gy]);
-      }
+      let plan = this.rowPlan(rows, len, false);
+      // On GPUs a workgroup per row pays for long rows only; and for column sums over many outputs
+      // one thread per output row reads neighbouring addresses.
+      if (!this.kernels.strictRows && this.kernels.rows === 'group' && plan.kind === 'group' && (len < 128 || (cs !== 1 && rows >= 4096))) plan = { kind: 'thread', v4: false };
+      const { groups, fold } = this.rowGrid(plan, rows);
+      const kernel = plan.kind === 'group' ? rowReduceKernel(rowOp, x.dtype, plan.wg) : threadReduceKernel(rowOp, x.dtype);
+      this.runtime.dispatch(op, kernel, buffers, rowUniforms(rows, len, src.offset, rs, cs, fold), groups);
     }
     if (temp) this.release(temp);
     return { values, indices };
@@ -292,10 +334,46 @@ export class WebGpuBackend implements Backend<GpuStorage> {
     const rows = len === 0 ? 0 : total / len;
     const out = this.make(op, x.dtype, total);
     if (rows > 0) {
-      const [gx, gy] = grid(rows, 1, this.maxGroups);
-      this.runtime.dispatch(op, softmaxKernel(log), [src.storage.buffer, out.buffer], rowsUniforms(rows, len, src.offset, gx), [gx, gy]);
+      const plan = this.rowPlan(rows, len, len % 4 === 0 && src.offset % 4 === 0);
+      const { groups, fold } = this.rowGrid(plan, rows);
+      this.runtime.dispatch(op, softmaxKernel(log, plan), [src.storage.buffer, out.buffer], rowsUniforms(rows, len, src.offset, fold), groups);
     }
     return restore ? restore(out) : out;
+  }
+
+  scaledMaskedSoftmax(x: GpuView, scale: number, mask: GpuView | null): GpuStorage {
+    const op = 'scaledMaskedSoftmax';
+    const last = x.shape.length - 1;
+    const len = x.shape[last]!;
+    const total = numel(x.shape);
+    const rows = len === 0 ? 0 : total / len;
+    const out = this.make(op, x.dtype, total);
+    if (rows === 0) return out;
+    const temps: GpuStorage[] = [];
+    const contiguous = (v: GpuView): GpuView => {
+      if (isContiguous(v.shape, v.strides)) return v;
+      const temp = this.copy(v);
+      temps.push(temp);
+      return { storage: temp, shape: v.shape, strides: contiguousStrides(v.shape), offset: 0, dtype: v.dtype };
+    };
+    const src = contiguous(x);
+    // The mask's rows: its leading dims coalesced (broadcast ones have stride 0), and the stride along them.
+    let m = mask;
+    let lead = m ? coalesce(x.shape.slice(0, last), [m.strides.slice(0, last)]) : null;
+    if (m && lead!.shape.length > MAX_MASK_RANK) {
+      // Too many non-mergeable dims for the kernel's uniforms: a contiguous copy has one.
+      m = contiguous(m);
+      lead = coalesce(x.shape.slice(0, last), [m.strides.slice(0, last)]);
+    }
+    const inner = m && len > 1 ? m.strides[last]! : 1;
+    const maskLayout = m ? { offset: m.offset, inner, shape: lead!.shape, strides: lead!.strides[0]! } : { offset: 0, inner: 0, shape: [], strides: [] };
+    const v4 = len % 4 === 0 && src.offset % 4 === 0 && (!m || (inner === 1 && maskLayout.offset % 4 === 0 && maskLayout.strides.every((st) => st % 4 === 0)));
+    const plan = this.rowPlan(rows, len, v4);
+    const { groups, fold } = this.rowGrid(plan, rows);
+    const buffers = m ? [src.storage.buffer, m.storage.buffer, out.buffer] : [src.storage.buffer, out.buffer];
+    this.runtime.dispatch(op, scaledMaskedSoftmaxKernel(plan, !!m), buffers, scaledMaskUniforms(rows, len, src.offset, fold, scale, maskLayout), groups);
+    for (const t of temps) this.release(t);
+    return out;
   }
 
   layerNorm(x: GpuView, weight: GpuView | null, bias: GpuView | null, normSize: number, eps: number): { out: GpuStorage; mean: GpuStorage; rstd: GpuStorage } {
@@ -315,12 +393,13 @@ export class WebGpuBackend implements Backend<GpuStorage> {
     const rstd = this.make(op, x.dtype, rows);
     if (ws && ws.view.offset !== 0) throw new TesseraError(op, 'weight', 'must start at offset 0 on webgpu; pass weight.contiguous()');
     if (rows > 0) {
-      const [gx, gy] = grid(rows, 1, this.maxGroups);
       const flags = (ws ? 1 : 0) | (bs ? 2 : 0);
       const wb = ws?.view.storage.buffer ?? xs.view.storage.buffer;
       const bb = bs?.view.storage.buffer ?? xs.view.storage.buffer;
       if ((ws && ws.view.offset) || (bs && bs.view.offset)) throw new TesseraError(op, 'bias', 'must start at offset 0 on webgpu');
-      this.runtime.dispatch(op, layerNormKernel(), [xs.view.storage.buffer, wb, bb, out.buffer, mean.buffer, rstd.buffer], rowsUniforms(rows, normSize, xs.view.offset, gx, eps, flags), [gx, gy]);
+      const plan = this.rowPlan(rows, normSize, normSize % 4 === 0 && xs.view.offset % 4 === 0);
+      const { groups, fold } = this.rowGrid(plan, rows);
+      this.runtime.dispatch(op, layerNormKernel(plan), [xs.view.storage.buffer, wb, bb, out.buffer, mean.buffer, rstd.buffer], rowsUniforms(rows, normSize, xs.view.offset, fold, eps, flags), groups);
     }
     for (const t of [xs.temp, ws?.temp, bs?.temp]) if (t) this.release(t);
     return { out, mean, rstd };
@@ -340,17 +419,17 @@ export class WebGpuBackend implements Backend<GpuStorage> {
       throw new TesseraError(op, 'input', `has ${layout.shape.length} non-mergeable batch dims (batch shape ${fmtShape(batchShape)}); at most ${MAX_BATCH_RANK} on webgpu`);
     }
     if (batch > this.maxGroups) throw new TesseraError(op, 'input', `has ${batch} batch matrices; this adapter dispatches at most ${this.maxGroups}`);
-    const uniforms = matmulUniforms(
-      m,
-      n,
-      k,
-      { offset: a.offset, rs: a.strides[rank]!, cs: a.strides[rank + 1]!, batch: layout.strides[0]! },
-      { offset: b.offset, rs: b.strides[rank]!, cs: b.strides[rank + 1]!, batch: layout.strides[1]! },
-      layout.shape,
-    );
-    const groups: [number, number, number] =
-      this.matmulVariant === 'tiled' ? [Math.ceil(n / MATMUL_TILE), Math.ceil(m / MATMUL_TILE), batch] : [Math.ceil(n / 32), Math.ceil(m / 32), batch];
-    this.runtime.dispatch(op, matmulKernel(this.matmulVariant), [a.storage.buffer, b.storage.buffer, out.buffer], uniforms, groups);
+    const ao: MatmulOperand = { offset: a.offset, rs: a.strides[rank]!, cs: a.strides[rank + 1]!, batch: layout.strides[0]! };
+    const bo: MatmulOperand = { offset: b.offset, rs: b.strides[rank]!, cs: b.strides[rank + 1]!, batch: layout.strides[1]! };
+    const uniforms = matmulUniforms(m, n, k, ao, bo, layout.shape);
+    const subgroups = this.kernels.subgroups === false ? 0 : this.subgroupSize;
+    let { kernel, groups } = matmulKernel(this.kernels.matmul, m, n, k, ao, bo, subgroups);
+    // Every variant covers at least 32 rows and columns per workgroup but 'blocked' (4 rows per invocation).
+    if (Math.max(...groups) > this.maxGroups) ({ kernel, groups } = matmulKernel('tiled', m, n, k, ao, bo));
+    if (Math.max(...groups) > this.maxGroups) {
+      throw new TesseraError(op, 'input', `is too large for one dispatch on this adapter (${m}x${k} @ ${k}x${n}; at most ${this.maxGroups} workgroups per dimension)`);
+    }
+    this.runtime.dispatch(op, kernel, [a.storage.buffer, b.storage.buffer, out.buffer], uniforms, [groups[0], groups[1], batch]);
     return out;
   }
 

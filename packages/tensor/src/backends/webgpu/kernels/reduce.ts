@@ -6,8 +6,6 @@ import { UniformWriter } from './common.js';
 /** Row reductions over a [rows, len] view addressed as offset + r*rowStride + k*colStride. */
 export type RowOp = 'sum' | 'max' | 'min' | 'argmax' | 'argmin' | 'logsumexp';
 
-const ROW_WG = 256;
-
 /** Uniforms: rows, len, offset, rowStride, colStride, rowsPerX (grid folding). */
 export function rowUniforms(rows: number, len: number, offset: number, rowStride: number, colStride: number, foldX: number): ArrayBuffer {
   return new UniformWriter(8).u32(0, rows).u32(1, len).u32(2, offset).u32(3, rowStride).u32(4, colStride).u32(5, foldX).buffer;
@@ -57,14 +55,16 @@ ${op === 'sum' || op === 'logsumexp' ? '' : better(ext, t)}`;
 }
 
 /**
- * One workgroup per row: threads stride over the row, then a shared-memory tree combines them.
- * Outputs: values (and int32 indices for arg ops). logsumexp runs max, then sum of exp(x - max).
+ * One workgroup of `wg` threads (a power of 2) per row: threads stride over the row, then a
+ * shared-memory tree combines them. Outputs: values (and int32 indices for arg ops). logsumexp
+ * runs max, then sum of exp(x - max).
  */
-export function rowReduceKernel(op: RowOp, dtype: DType): KernelSource {
+export function rowReduceKernel(op: RowOp, dtype: DType, wg = 256): KernelSource {
   const t = wgslType(dtype);
   const arg = op === 'argmax' || op === 'argmin';
+  const ROW_WG = wg;
   return {
-    key: `rowreduce:${op}:${dtype}`,
+    key: `rowreduce:${op}:${dtype}:${wg}`,
     wgsl: () => `${header(op, dtype)}
 var<workgroup> sv: array<${t}, ${ROW_WG}>;
 var<workgroup> si: array<u32, ${ROW_WG}>;
