@@ -25,7 +25,13 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     const kb = b2.shape[b2.ndim - 2]!;
     const n = b2.shape[b2.ndim - 1]!;
     check(k === kb, 'matmul', 'other', () => `shape ${fmtShape(b.shape)} cannot multiply input shape ${fmtShape(a.shape)}: inner dims ${k} and ${kb} differ`);
-    const batch = broadcastShapes('matmul', [a2.shape.slice(0, -2), b2.shape.slice(0, -2)], ['input', 'other']);
+    // x[..., m, k] @ W[k, n]: fold the batch dims into m (one 2-D product), as torch does, so the
+  // weight's gradient is one [k, n] product instead of a batch of them summed afterwards.
+  if (b.ndim === 2 && a.ndim > 2) {
+    const folded = matmul(reshape(a2, [-1, k]), b2);
+    return reshape(folded, [...a2.shape.slice(0, -1), n]);
+  }
+  const batch = broadcastShapes('matmul', [a2.shape.slice(0, -2), b2.shape.slice(0, -2)], ['input', 'other']);
     const av = expand(a2, [...batch, m, k]);
     const bv = expand(b2, [...batch, k, n]);
     const out = wrap(backend.matmul(av, bv, batch, m, k, n), [...batch, m, n]);
