@@ -27,6 +27,22 @@ export type ReduceOpName = 'sum' | 'max' | 'min';
 export type ArgReduceOpName = 'max' | 'min';
 export type RandomKind = 'uniform' | 'normal';
 
+/** Scalars of one Adam step (bias corrections already folded in). */
+export interface AdamHyper {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** lr / (1 - beta1^step) */
+  stepSize: number;
+  /** sqrt(1 - beta2^step) */
+  biasCorrection2Sqrt: number;
+  /** AdamW: p *= decay (1 - lr * weightDecay) before the update; Adam: 1. */
+  decay: number;
+  /** Adam: g += l2 * p; AdamW: 0. */
+  l2: number;
+  maximize: boolean;
+}
+
 export interface BackendMemory {
   /** Bytes held by live storages. */
   liveBytes: number;
@@ -84,6 +100,12 @@ export interface Backend<S extends Storage = Storage> {
   arange(dtype: DType, size: number, start: number, step: number): S;
   /** Counter-based random numbers (threefry2x32): element i uses counter `offset + i` under `key`. */
   random(kind: RandomKind, dtype: DType, size: number, key: readonly [number, number], offset: number): S;
+
+  /**
+   * One Adam/AdamW update, in place on `param`, `expAvg`, `expAvgSq` (and `maxExpAvgSq` for AMSGrad):
+   * whole contiguous tensors of one dtype. Optional: optimizers fall back to tensor ops.
+   */
+  adamStep?(param: S, grad: View<S>, expAvg: S, expAvgSq: S, maxExpAvgSq: S | null, hyper: AdamHyper): void;
 
   softmax?(x: View<S>, dim: number, log: boolean): S;
   /** Softmax over the last dim of `x * scale + mask`; `mask` is null or a view broadcast to x's shape, of x's dtype. */

@@ -1,5 +1,5 @@
 import type { Tensor } from '@tessera/tensor';
-import { keep, TesseraError, zerosLike } from '@tessera/tensor';
+import { fusedAdamStep, keep, TesseraError, zerosLike } from '@tessera/tensor';
 import { checkBoolean, checkNonNegative, Optimizer } from './optimizer.js';
 import type { ParamGroup, ParamsInput } from './optimizer.js';
 
@@ -71,23 +71,30 @@ abstract class AdamFamily extends Optimizer<AdamOptions> {
     const expAvg = state.exp_avg as Tensor;
     const expAvgSq = state.exp_avg_sq as Tensor;
 
-    let g = maximize ? grad.neg() : grad;
     const step = (state.step as number) + 1;
     state.step = step;
-    if (this.decoupled) p.assign(p.mul(1 - lr * weightDecay));
-    else if (weightDecay !== 0) g = g.add(p.mul(weightDecay));
+    const biasCorrection1 = 1 - beta1 ** step;
+    const biasCorrection2 = 1 - beta2 ** step;
+    const stepSize = lr / biasCorrection1;
+    const biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
+    const maxSq = amsgrad ? (state.max_exp_avg_sq as Tensor) : null;
+
+    // One kernel per parameter where the backend has one (CPU, WebGPU): the composed step below
+    // allocates and walks a dozen parameter-sized temporaries.
+    const decay = this.decoupled ? 1 - lr * weightDecay : 1;
+    const l2 = this.decoupled ? 0 : weightDecay;
+    if (fusedAdamStep(p, grad, expAvg, expAvgSq, maxSq, { beta1, beta2, eps, stepSize, biasCorrection2Sqrt, decay, l2, maximize })) return;
+
+    let g = maximize ? grad.neg() : grad;
+    if (decay !== 1) p.assign(p.mul(decay));
+    if (l2 !== 0) g = g.add(p.mul(l2));
 
     // torch: exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1); exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
     expAvg.assign(expAvg.mul(beta1).add(g.mul(1 - beta1)));
     expAvgSq.assign(expAvgSq.mul(beta2).add(g.mul(1 - beta2).mul(g)));
 
-    const biasCorrection1 = 1 - beta1 ** step;
-    const biasCorrection2 = 1 - beta2 ** step;
-    const stepSize = lr / biasCorrection1;
-    const biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
     let second = expAvgSq;
-    if (amsgrad) {
-      const maxSq = state.max_exp_avg_sq as Tensor;
+    if (maxSq) {
       maxSq.assign(maxSq.maximum(expAvgSq));
       second = maxSq;
     }

@@ -7,3 +7,4 @@ export * from './activation.js';
 export * from './similarity.js';
 export * from './loss.js';
 export * from './creation.js';
+export * from './optim.js';

@@ -1,4 +1,4 @@
-import type { ArgReduceOpName, Backend, BackendMemory, RandomKind, ReduceOpName, View } from '../../backend.js';
+import type { AdamHyper, ArgReduceOpName, Backend, BackendMemory, RandomKind, ReduceOpName, View } from '../../backend.js';
 import { registerBackend } from '../../device.js';
 import type { DType, FloatArray, TypedArray } from '../../dtype.js';
 import { allocArray } from '../../dtype.js';
@@ -16,6 +16,7 @@ import { contiguousCopy, copyIntoRegion, gatherKernel, scatterAddKernel } from '
 import { layerNormKernel } from './kernels/layernorm.js';
 import { scaledMaskedSoftmaxKernel } from './kernels/softmax-fused.js';
 import { randomKernel } from './kernels/random.js';
+import { adamStepKernel } from './kernels/optim.js';
 
 type CpuView = View<CpuStorage>;
 
@@ -192,6 +193,11 @@ class CpuBackend implements Backend<CpuStorage> {
 
   random(kind: RandomKind, dtype: DType, size: number, key: readonly [number, number], offset: number): CpuStorage {
     return makeCpuStorage(randomKernel(kind, dtype, size, key, offset), dtype);
+  }
+
+  adamStep(param: CpuStorage, grad: CpuView, expAvg: CpuStorage, expAvgSq: CpuStorage, maxExpAvgSq: CpuStorage | null, hyper: AdamHyper): void {
+    const g = grad.storage.data as FloatArray;
+    adamStepKernel(param.data as FloatArray, g, grad.offset, expAvg.data as FloatArray, expAvgSq.data as FloatArray, (maxExpAvgSq?.data as FloatArray | undefined) ?? null, hyper);
   }
 
   softmax(x: CpuView, dim: number, log: boolean): CpuStorage {

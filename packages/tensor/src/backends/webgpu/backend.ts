@@ -1,5 +1,5 @@
 /// <reference types="@webgpu/types" />
-import type { ArgReduceOpName, Backend, BackendMemory, RandomKind, ReduceOpName, Storage, View } from '../../backend.js';
+import type { AdamHyper, ArgReduceOpName, Backend, BackendMemory, RandomKind, ReduceOpName, Storage, View } from '../../backend.js';
 import type { DType, TypedArray } from '../../dtype.js';
 import { TesseraError, fmtShape } from '../../errors.js';
 import { BINARY, UNARY } from '../../ops/elementwise.table.js';
@@ -15,6 +15,7 @@ import { MAX_BATCH_RANK, matmulKernel, matmulUniforms } from './kernels/matmul.j
 import type { MatmulOperand } from './kernels/matmul.js';
 import { layerNormKernel, MAX_MASK_RANK, ROW_THREADS, rowsUniforms, scaledMaskedSoftmaxKernel, scaledMaskUniforms, softmaxKernel } from './kernels/normalize.js';
 import type { RowPlan } from './kernels/normalize.js';
+import { adamStepKernel, adamStepUniforms } from './kernels/optim.js';
 import { randomKernel, randomUniforms } from './kernels/random.js';
 import { rowReduceKernel, rowUniforms, threadReduceKernel } from './kernels/reduce.js';
 import type { RowOp } from './kernels/reduce.js';
@@ -506,6 +507,14 @@ export class WebGpuBackend implements Backend<GpuStorage> {
     const out = this.make('arange', dtype, size);
     if (size > 0) this.runtime.dispatch('arange', rangeKernel(dtype), [out.buffer], rangeUniforms(dtype, size, start, step), grid(size, 256, this.maxGroups));
     return out;
+  }
+
+  adamStep(param: GpuStorage, grad: GpuView, expAvg: GpuStorage, expAvgSq: GpuStorage, maxExpAvgSq: GpuStorage | null, hyper: AdamHyper): void {
+    const n = param.size;
+    if (n === 0) return;
+    const buffers = [param.buffer, grad.storage.buffer, expAvg.buffer, expAvgSq.buffer];
+    if (maxExpAvgSq) buffers.push(maxExpAvgSq.buffer);
+    this.runtime.dispatch('adamStep', adamStepKernel(!!maxExpAvgSq), buffers, adamStepUniforms(n, grad.offset, hyper), grid(n, 256, this.maxGroups));
   }
 
   random(kind: RandomKind, dtype: DType, size: number, key: readonly [number, number], offset: number): GpuStorage {
