@@ -248,7 +248,7 @@ export class Trainer {
     let runningCount = 0;
     let lossTotal = 0;
     let lossBatches = 0;
-    let lastLogged = 0;
+    let lastLogged: number | null = null;
 
     const save = async (): Promise<void> => {
       const dir = join(args.outputDir, `checkpoint-${this.state.globalStep}`);
@@ -327,7 +327,12 @@ export class Trainer {
           await this.emit('onLog', control, entry);
           lastLogged = mean;
         }
-        bar?.tick(1, `loss ${lastLogged.toFixed(4)}`);
+        if (bar) {
+          // On the CPU the running mean is free to read every step; on a GPU a read would stall the
+          // queue, so the bar shows the last logged value.
+          const shown = device === 'cpu' && runningCount > 0 ? (await runningLoss.item()) / runningCount : lastLogged;
+          bar.tick(1, shown === null ? '' : `loss ${shown.toFixed(4)}`);
+        }
         const evalNow = args.evalStrategy === 'steps' && args.evalSteps !== null && step % args.evalSteps === 0;
         if (evalNow || control.shouldEvaluate) {
           control.shouldEvaluate = false;
