@@ -218,7 +218,7 @@ describe.skipIf(!hasChromium)('docs site: built, served by vite preview, every l
     expect(cosent).toContain('CoSENT: Consistent Sentence Embedding');
     const bench = readFileSync(join(DIST, 'benchmarks.html'), 'utf8');
     if (site.hasBenchResults) expect(bench).toContain('<svg');
-    else expect(bench).toContain('run <code>pnpm bench</code>');
+    else expect(bench).toContain('Run <code>pnpm bench</code>');
   });
 
   it('tensor basics: WebGPU matches the CPU backend', async () => {
