@@ -96,6 +96,21 @@ async function makePeer(device: TfjsDevice): Promise<TfjsPeer | { reason: string
   return { tf, library: `tfjs-${device}`, version: tf.version_core, harness: harness(tf, device, sync) };
 }
 
+let gradients: Promise<void> | null = null;
+
+/**
+ * Registers tfjs's gradient functions (needed by `tf.grads` / `tf.variableGrads`): tfjs-core's Node
+ * bundle has none; the `@tensorflow/tfjs` union package's Node bundle registers them all into the same
+ * tfjs-core (it also loads tfjs-layers, -converter, -data and -backend-webgl, which stay unused).
+ */
+export function ensureTfjsGradients(): Promise<void> {
+  gradients ??= (async () => {
+    await loadCore();
+    await import('@tensorflow/tfjs');
+  })();
+  return gradients;
+}
+
 /**
  * The tfjs peer on `device`, its backend made current; null (after printing ONE line per device saying
  * why) when it cannot run.
