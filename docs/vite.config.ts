@@ -34,7 +34,7 @@ export default defineConfig(async ({ command, isPreview }): Promise<UserConfig> 
   if (command !== 'build' || isPreview) return config;
   const t0 = performance.now();
   const site = await generateSite({ repoRoot: REPO, docsDir: DOCS, siteDir: SITE });
-  console.log(`docs: generated ${Object.keys(site.pages).length} pages (${site.losses.length} losses, ${site.livePages.length} live) in ${((performance.now() - t0) / 1000).toFixed(1)} s${site.hasBenchResults ? '' : '; no bench/results/latest.json: the benchmarks page says to run pnpm bench'}`);
+  console.log(`docs: generated ${Object.keys(site.pages).length} pages (${site.losses.length} losses, ${site.livePages.length} live) in ${((performance.now() - t0) / 1000).toFixed(1)} s${site.hasBenchResults ? '' : '; no bench results (latest.json or reference.json): the benchmarks page says to run pnpm bench'}`);
   const manifest: Plugin = {
     name: 'tessera-docs-manifest',
     closeBundle() {

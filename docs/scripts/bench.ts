@@ -1,5 +1,9 @@
-/** The benchmarks page: charts and a table from bench/results/latest.json (written by `pnpm bench`). */
+/**
+ * The benchmarks page: charts and a table from the newest results: bench/results/latest.json (written by
+ * `pnpm bench`, not in git) when it exists, else the committed reference run bench/results/reference.json.
+ */
 import { existsSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { barChart, fmt } from '../src/lib/svg.js';
 import type { BarGroup } from '../src/lib/svg.js';
 import { codeBlock, escapeHtml } from './markdown.js';
@@ -29,9 +33,11 @@ interface BenchReport {
 
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : NaN);
 
-export function benchmarksBody(file: string): { body: string; hasResults: boolean } {
-  const howTo = codeBlock('pnpm bench            # every suite; `pnpm bench -- matmul` filters by name', 'sh');
-  if (!existsSync(file)) {
+/** `files` in order of preference (the first that exists is shown); its chart is the .svg beside it. */
+export function benchmarksBody(files: readonly string[]): { body: string; hasResults: boolean } {
+  const howTo = codeBlock('pnpm bench            # op cases and the BERT layer; `pnpm bench -- matmul` filters by name\npnpm bench -- --all   # also the MiniLM-L6 training step, encode and the concurrent CPU+WebGPU run', 'sh');
+  const file = files.find((f) => existsSync(f));
+  if (file === undefined) {
     return {
       hasResults: false,
       body: `<h1>Benchmarks</h1>
@@ -43,7 +49,7 @@ ${howTo}`,
   try {
     report = JSON.parse(readFileSync(file, 'utf8')) as BenchReport;
   } catch (e) {
-    return { hasResults: false, body: `<h1>Benchmarks</h1><div class="note warn" id="no-results">bench/results/latest.json could not be read (${escapeHtml((e as Error).message)}): run <code>pnpm bench</code> again.</div>${howTo}` };
+    return { hasResults: false, body: `<h1>Benchmarks</h1><div class="note warn" id="no-results">bench/results/${escapeHtml(basename(file))} could not be read (${escapeHtml((e as Error).message)}): run <code>pnpm bench</code> again.</div>${howTo}` };
   }
   const rows = (report.results ?? []).filter((r) => r && typeof r.case === 'string' && Number.isFinite(num(r.throughput)));
   // One chart per (unit, device): Tessera's cases, each next to the peers that ran the same case.
@@ -79,8 +85,9 @@ ${howTo}`,
   return {
     hasResults: true,
     body: `<h1>Benchmarks</h1>
-<p>From <code>bench/results/latest.json</code> (${facts.join('; ')}). "vs peer" is Tessera's speed divided by the peer's on the same case: above 1, Tessera is faster. The peers are tfjs 4.22's pure-JS CPU backend and tfjs-backend-webgpu on the same adapter.</p>
+<p>From <code>bench/results/${escapeHtml(basename(file))}</code> (${facts.join('; ')}). "vs peer" is Tessera's speed divided by the peer's on the same case: above 1, Tessera is faster. The peers are tfjs 4.22's pure-JS CPU backend and tfjs-backend-webgpu on the same adapter.</p>
 <div id="bench-results" data-rows="${rows.length}">
+${ratioChart(file)}
 ${charts}
 </div>
 <h2>All results</h2>
@@ -88,4 +95,14 @@ ${table}
 <h2>Run them yourself</h2>
 ${howTo}`,
   };
+}
+
+/** The bench's own chart (speed ratio vs each peer, written beside the JSON by `pnpm bench`), inlined. */
+function ratioChart(jsonFile: string): string {
+  const svgFile = jsonFile.replace(/\.json$/, '.svg');
+  if (!existsSync(svgFile)) return '';
+  const svg = readFileSync(svgFile, 'utf8');
+  // Only our own generated SVG is inlined: it starts with <svg and holds no script.
+  if (!svg.trimStart().startsWith('<svg') || /<script/i.test(svg)) return '';
+  return `<figure class="bench-chart bench-ratios">${svg}<figcaption>Speed ratio against the peer on the same case and device (log scale; right of 1× Tessera is faster).</figcaption></figure>`;
 }

@@ -139,7 +139,7 @@ ${markdown(training, { headingOffset: 2 })}
   pages.push(...examplePages(docsDir));
 
   // ---- Benchmarks --------------------------------------------------------------------------
-  const bench = benchmarksBody(join(repoRoot, 'bench', 'results', 'latest.json'));
+  const bench = benchmarksBody([join(repoRoot, 'bench', 'results', 'latest.json'), join(repoRoot, 'bench', 'results', 'reference.json')]);
   pages.push({ path: 'benchmarks.html', title: 'Benchmarks', body: bench.body });
 
   // ---- Write -------------------------------------------------------------------------------
