@@ -73,6 +73,8 @@ export interface Backend<S extends Storage = Storage> {
   memory(): BackendMemory;
   /** Restarts peak tracking at the current live bytes. */
   resetPeak(): void;
+  /** Frees the memory kept pooled for reuse (live storage is untouched). */
+  emptyCache?(): void;
   /** Throws when `storage` cannot be used by this backend (e.g. it belonged to a lost GPU device). */
   checkStorage?(op: string, arg: string, storage: S): void;
 

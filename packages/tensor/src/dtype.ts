@@ -35,14 +35,15 @@ export function bytesPerElement(dtype: DType): number {
 /** Allocates a zero-filled typed array of `n` elements for `dtype`. */
 export function allocArray<D extends DType>(dtype: D, n: number): TypedArrayFor[D];
 export function allocArray(dtype: DType, n: number): TypedArray {
-  const pooled = arrayPool?.take(dtype, n);
-  if (pooled) return pooled;
-  return freshArray(dtype, n);
+  return arrayPool?.take(dtype, n) ?? arrayPool?.fresh(dtype, n) ?? freshArray(dtype, n);
 }
 
 /** Something that hands back zeroed arrays freed earlier (the CPU backend's pool). */
 export interface ArrayPool {
+  /** A zeroed array freed earlier, or undefined. */
   take(dtype: DType, n: number): TypedArray | undefined;
+  /** A new zeroed array laid out so that the pool can keep it once freed, or undefined (allocate plainly). */
+  fresh(dtype: DType, n: number): TypedArray | undefined;
 }
 
 let arrayPool: ArrayPool | null = null;

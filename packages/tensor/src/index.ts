@@ -9,7 +9,7 @@ export { TesseraError, check, fmtShape } from './errors.js';
 export type { Shape } from './shape.js';
 export { broadcastShapes, contiguousStrides, isContiguous, numel, shapesEqual } from './shape.js';
 export { availableDevices, getBackend, getDefaultDevice, hasBackend, registerBackend, setDefaultDevice, unregisterBackend } from './device.js';
-export { keep, memory, resetPeakMemory, tidy } from './memory.js';
+export { emptyCache, keep, memory, resetPeakMemory, tidy } from './memory.js';
 export type { MemoryInfo } from './memory.js';
 export { Generator, defaultGenerator, manualSeed, threefry2x32, withRngState } from './random.js';
 export type { GeneratorState } from './random.js';

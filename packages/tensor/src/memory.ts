@@ -141,6 +141,11 @@ export function resetPeakMemory(device: DeviceName = 'cpu'): void {
   if (hasBackend(device)) getBackend(device).resetPeak();
 }
 
+/** Frees what `device`'s backend keeps pooled for reuse (memory(device).pooledBytes), as torch.cuda.empty_cache. */
+export function emptyCache(device: DeviceName = 'cpu'): void {
+  if (hasBackend(device)) getBackend(device).emptyCache?.();
+}
+
 /** Bytes a storage of `size` elements of `dtype` occupies. */
 export function storageBytes(dtype: Storage['dtype'], size: number): number {
   return bytesPerElement(dtype) * size;

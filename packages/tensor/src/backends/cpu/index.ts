@@ -68,6 +68,10 @@ class CpuBackend implements Backend<CpuStorage> {
     resetCpuPeak();
   }
 
+  emptyCache(): void {
+    pool.clear();
+  }
+
   unary(op: UnaryOpName, x: CpuView, outDtype: DType): CpuStorage {
     const out = allocArray(outDtype, x.shape.reduce((a, b) => a * b, 1));
     const { shape, strides } = coalesce(x.shape, [contiguousStrides(x.shape), x.strides]);

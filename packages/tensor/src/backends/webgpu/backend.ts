@@ -156,6 +156,11 @@ export class WebGpuBackend implements Backend<GpuStorage> {
     this.peakBytes = this.liveBytes;
   }
 
+  emptyCache(): void {
+    // Buffers released since the last submit stay (destroying them could invalidate queued work).
+    this.runtime.pool.trim(0);
+  }
+
   checkStorage(op: string, arg: string, storage: GpuStorage): void {
     if (storage.backend !== this) {
       throw new TesseraError(op, arg, 'lives on a WebGPU device that was lost or destroyed; recreate it on the current device');
