@@ -7,6 +7,7 @@ import type { OpAttrs, OpName, Tensor } from '@tessera/tensor';
 import {
   cat, cos, eq, exp, erf, gather, gt, lt, matmul, mul, permute, reshape, sigmoid, sign, sin, sliceScatter, slice,
   split, sum, tanh, where, zeros, abs, pow, log, div, add, sub, neg, cast, scatterAdd, expand, mean, rsqrt, square,
+  geluBackward,
 } from '@tessera/tensor';
 import { isGradEnabled } from './mode.js';
 import type { Node } from './node.js';
@@ -103,13 +104,8 @@ export const rules: { readonly [K in OpName]: GradRule<K> } = {
   sigmoid: unary('outputs', (g, _x, y) => mul(g, mul(y(), sub(1, y())))),
   relu: unary('outputs', (g, _x, y) => where(gt(y(), 0), g, 0)),
   erf: unary('inputs', (g, x) => mul(g, mul(exp(neg(mul(x(), x()))), 2 / Math.sqrt(Math.PI)))),
-  // d/dx x·Φ(x) = Φ(x) + x·φ(x)
-  gelu: unary('inputs', (g, xf) => {
-    const x = xf();
-    const cdf = mul(add(erf(mul(x, Math.SQRT1_2)), 1), 0.5);
-    const pdf = mul(exp(mul(mul(x, x), -0.5)), INV_SQRT_2PI);
-    return mul(g, add(cdf, mul(x, pdf)));
-  }),
+  // d/dx x·Φ(x) = Φ(x) + x·φ(x), fused into one op (whose own rule below gives grad of grad).
+  gelu: unary('inputs', (g, xf) => geluBackward(g, xf())),
   geluTanh: unary('inputs', (g, xf) => {
     const x = xf();
     const x2 = mul(x, x);
@@ -162,6 +158,17 @@ export const rules: { readonly [K in OpName]: GradRule<K> } = {
     },
   },
   maximum: { saves: 'inputs', backward: (g, n) => extremumPairRule(g, n, gt) },
+  // out = a · gelu'(b): d/da = gelu'(b); d/db = a · gelu''(b), gelu''(b) = φ(b) · (2 − b²).
+  geluBackward: {
+    saves: 'inputs',
+    backward: (g, n) => {
+      const b = n.input(1);
+      return [
+        n.edges[0]!.requiresGrad ? geluBackward(g, b) : null,
+        n.edges[1]!.requiresGrad ? mul(mul(g, n.input(0)), mul(mul(exp(mul(square(b), -0.5)), INV_SQRT_2PI), sub(2, square(b)))) : null,
+      ];
+    },
+  },
   minimum: { saves: 'inputs', backward: (g, n) => extremumPairRule(g, n, lt) },
   eq: nograd(),
   ne: nograd(),

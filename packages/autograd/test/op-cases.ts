@@ -128,6 +128,7 @@ export const OP_CASES: readonly Case[] = [
   binary('pow', T.pow, [0.3, 2], [-2, 2]),
   binary('maximum', T.maximum),
   binary('minimum', T.minimum),
+  binary('geluBackward', T.geluBackward),
   binary('mseLoss', (a, b) => T.mseLoss(a, b)),
   op({
     name: 'where',

@@ -16,6 +16,7 @@ import {
   floor,
   ge,
   gelu,
+  geluBackward,
   gt,
   isinf,
   isnan,
@@ -221,6 +222,8 @@ const BINARY_CASES: Record<BinaryOpName, BinaryCase> = {
   logicalAnd: { fn: logicalAnd, a: [0, 1, 2, 0, NaN], b: [0, 0, 3, -1, 1], expected: [0, 0, 1, 0, 1] },
   logicalOr: { fn: logicalOr, a: [0, 1, 2, 0, NaN], b: [0, 0, 3, -1, 0], expected: [0, 1, 1, 1, 1] },
   logicalXor: { fn: logicalXor, a: [0, 1, 2, 0, NaN], b: [0, 0, 3, -1, 1], expected: [0, 1, 0, 1, 0] },
+  // a · (Φ(b) + b·φ(b)): gelu'(0) = 1/2, gelu'(1) = Φ(1) + φ(1), gelu'(-1/2) = Φ(-1/2) - φ(1/2)/2.
+  geluBackward: { fn: geluBackward, a: [1, 2, 1, 1, 1], b: [0, 0, 1, -0.5, NaN], expected: [0.5, 1, 1.0833154705876863, 0.13250487534383712, NaN] },
 };
 
 describe('binary ops: known values', () => {

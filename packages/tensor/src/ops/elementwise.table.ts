@@ -31,6 +31,7 @@ export interface BinaryRow {
 
 const SQRT1_2 = Math.SQRT1_2;
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
 export const UNARY = {
   neg: { kind: 'math', cpu: (x) => -x, wgsl: '-x' },
@@ -85,6 +86,13 @@ export const BINARY = {
   logicalAnd: { kind: 'logical', cpu: (a, b) => (a !== 0 && b !== 0 ? 1 : 0), wgsl: '(a != T(0)) && (b != T(0))' },
   logicalOr: { kind: 'logical', cpu: (a, b) => (a !== 0 || b !== 0 ? 1 : 0), wgsl: '(a != T(0)) || (b != T(0))' },
   logicalXor: { kind: 'logical', cpu: (a, b) => ((a !== 0) !== (b !== 0) ? 1 : 0), wgsl: '(a != T(0)) != (b != T(0))' },
+  // gelu's backward in one pass (a = upstream gradient, b = gelu's input): a · (Φ(b) + b·φ(b)),
+  // instead of nine composed passes (erf, exp and the products) over the FFN's widest activation.
+  geluBackward: {
+    kind: 'float',
+    cpu: (a, b) => a * (0.5 * (1 + erf(b * SQRT1_2)) + b * Math.exp(-0.5 * b * b) * INV_SQRT_2PI),
+    wgsl: 'a * (0.5 * (1.0 + erf_(b * 0.7071067811865476)) + b * exp(-0.5 * b * b) * 0.3989422804014327)',
+  },
 } as const satisfies Record<string, BinaryRow>;
 
 export type UnaryOpName = keyof typeof UNARY;

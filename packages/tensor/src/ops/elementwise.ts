@@ -139,6 +139,8 @@ export const erf = (x: Tensor): Tensor => unaryOp('erf', x);
 /** GELU, exact (erf) form by default; `approximate: 'tanh'` for the tanh form. */
 export const gelu = (x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor => unaryOp(approximate === 'tanh' ? 'geluTanh' : 'gelu', x);
 export const silu = (x: Tensor): Tensor => unaryOp('silu', x);
+/** `grad · gelu'(x)` (exact GELU) in one pass, as torch's gelu_backward: grad, x broadcast to one shape. */
+export const geluBackward = (grad: Tensor | Scalar, x: Tensor | Scalar): Tensor => binaryOp('geluBackward', grad, x);
 /** softplus with beta 1 and threshold 20 (linear above), as torch.nn.functional.softplus. */
 export const softplus = (x: Tensor): Tensor => unaryOp('softplus', x);
 export const floor = (x: Tensor): Tensor => unaryOp('floor', x);
