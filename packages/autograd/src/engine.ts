@@ -33,9 +33,18 @@ function dependencies(roots: readonly Node[]): Map<Node, number> {
   return deps;
 }
 
-function accumulate(map: Map<unknown, Tensor>, key: unknown, g: Tensor): void {
+/**
+ * Adds `g` into `map[key]`. With `own`, the map holds handles of its own (a detached handle of `g`,
+ * or the sum, the previous partial sum disposed): whoever made `g` may then dispose it at once.
+ */
+function accumulate(map: Map<unknown, Tensor>, key: unknown, g: Tensor, own = false): void {
   const prev = map.get(key);
-  map.set(key, prev ? add(prev, g) : g);
+  if (!own) {
+    map.set(key, prev ? add(prev, g) : g);
+    return;
+  }
+  map.set(key, prev ? add(prev, g) : g.detach());
+  prev?.dispose();
 }
 
 function checkGrad(node: Node, i: number, g: Tensor): void {
@@ -52,12 +61,17 @@ function checkGrad(node: Node, i: number, g: Tensor): void {
  */
 function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], opts: BackwardOptions, onLeaf: (leaf: Tensor, g: Tensor) => void, targets?: ReadonlySet<Tensor>, onTarget?: (t: Tensor, g: Tensor) => void): void {
   const nodeGrads = new Map<unknown, Tensor>();
+  // Without createGraph, each gradient is disposed as soon as it has been used (and each rule's
+  // temporaries when the rule returns), as PyTorch frees them: peak memory is then the forward's
+  // activations plus the gradients in flight, not plus every gradient of the whole backward pass.
+  // With createGraph they stay: the recorded graph of the backward pass refers to them.
+  const eager = !opts.createGraph;
   const rootNodes: Node[] = [];
   roots.forEach((r, i) => {
     const g = rootGrads[i]!;
     if (targets?.has(r)) onTarget!(r, g);
     if (r.gradFn) {
-      accumulate(nodeGrads, r.gradFn, g);
+      accumulate(nodeGrads, r.gradFn, g, eager);
       rootNodes.push(r.gradFn as Node);
     } else if (r.requiresGrad) onLeaf(r, g);
   });
@@ -74,16 +88,22 @@ function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], opts: Backw
       let grads: (Tensor | null)[] = [];
       if (g) {
         const rule = rules[node.name] as GradRule<OpName>;
-        grads = rule.backward(g, node as unknown as RuleContext<OpName>);
+        const context = node as unknown as RuleContext<OpName>;
+        grads = eager ? tidy(() => rule.backward(g, context)) : rule.backward(g, context);
       }
+      // Tensors handed on as they are (to `gradients`' caller): not disposed here.
+      const delivered = new Set<Tensor>();
+      if (g && out && targets?.has(out)) delivered.add(g);
       node.edges.forEach((e, i) => {
         const gi = grads[i];
         if (gi && e.requiresGrad) {
           checkGrad(node, i, gi);
           if (e.leaf) {
-            if (targets?.has(e.leaf)) onTarget!(e.leaf, gi);
-            else if (!targets) onLeaf(e.leaf, gi);
-          } else if (e.node) accumulate(nodeGrads, e.node, gi);
+            if (targets?.has(e.leaf)) {
+              onTarget!(e.leaf, gi);
+              delivered.add(gi);
+            } else if (!targets) onLeaf(e.leaf, gi);
+          } else if (e.node) accumulate(nodeGrads, e.node, gi, eager);
         }
         if (e.node) {
           const left = deps.get(e.node)! - 1;
@@ -92,6 +112,10 @@ function run(roots: readonly Tensor[], rootGrads: readonly Tensor[], opts: Backw
         }
       });
       if (!(opts.retainGraph ?? opts.createGraph)) node.free();
+      if (eager) {
+        // setGrad and accumulate keep handles of their own; `delivered` ones belong to the caller now.
+        for (const t of new Set([g, ...grads])) if (t && !t.disposed && !delivered.has(t)) t.dispose();
+      }
     }
   };
   if (opts.createGraph) enableGrad(drain);
