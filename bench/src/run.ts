@@ -3,10 +3,10 @@
  * table and writes bench/results/latest.json and the chart bench/results/latest.svg. Without a WebGPU
  * adapter the WebGPU rows are skipped (one line says why) and the CPU rows still run.
  *
- *   pnpm bench                   # the op cases and the BERT layer (minutes)
+ *   pnpm bench                   # every row: op cases, BERT layer, training step, encode, concurrent (about an hour on 2 cores)
+ *   pnpm bench -- --quick        # without the model-level cases that take minutes a call (training step, encode, concurrent)
  *   pnpm bench -- matmul         # only cases whose "suite case" name contains "matmul" (several filters: any)
- *   pnpm bench -- --all          # everything, the opt-in model-level cases too (about an hour on 2 cores)
- *   pnpm bench -- --all "train step"   # only the training step rows (opt-in cases need --all; filters apply)
+ *   pnpm bench -- "train step"   # only the training step rows
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -60,14 +60,14 @@ const SUITES: ReadonlyArray<(opts: SuiteOptions) => Suite | Promise<Suite>> = [
 async function main(): Promise<number> {
   const args = process.argv.slice(2).filter((a) => a !== '--');
   if (args.includes('--help') || args.includes('-h')) {
-    console.log('usage: pnpm bench [-- [--all] FILTER...]');
+    console.log('usage: pnpm bench [-- [--quick] FILTER...]');
     console.log('  FILTER  run the cases whose "suite case" name contains any FILTER (case-insensitive)');
-    console.log('  --all   also run the opt-in model-level cases ("train step", "encode", "concurrent": minutes each);');
-    console.log('          FILTERs still apply: pnpm bench -- --all "train step"');
+    console.log('  --quick leave out the model-level cases that take minutes a call ("train step", "encode", "concurrent")');
     return 0;
   }
   const filter = args.filter((a) => !a.startsWith('-'));
-  const all = args.includes('--all');
+  // Every row by default (the issue's targets need the model-level ones); --quick leaves those out.
+  const all = !args.includes('--quick');
   const cpu = cpus();
   const machine = {
     node: process.version,
@@ -78,7 +78,7 @@ async function main(): Promise<number> {
     cores: cpu.length,
     totalMemGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
   };
-  console.error(`tessera bench: node ${machine.node}, ${machine.cpu} x${machine.cores}${filter.length ? `, filter: ${filter.join(' | ')}` : ''}${all ? ', --all' : ''}`);
+  console.error(`tessera bench: node ${machine.node}, ${machine.cpu} x${machine.cores}${filter.length ? `, filter: ${filter.join(' | ')}` : ''}${all ? '' : ', --quick'}`);
 
   const started = Date.now();
   const measured: CaseResult[] = [];
@@ -110,7 +110,7 @@ async function main(): Promise<number> {
   const results = attachPeers(measured);
   const skipped = [...Suite.skippedOptIn];
   const kinds = [...new Set(skipped.map((s) => s.replace(/^(tfjs-\w+ |webgpu )/, '')))];
-  const hint = kinds.length > 0 ? `opt-in cases not run (${kinds.join(', ')}: minutes each): add --all to run them` : '';
+  const hint = kinds.length > 0 ? `model-level cases not run (${kinds.join(', ')}: minutes each): run without --quick for them` : '';
   if (results.length === 0) {
     console.error(`no case matches ${filter.map((f) => JSON.stringify(f)).join(' or ')}${hint ? `; ${hint}` : ''}`);
     return 1;

@@ -90,7 +90,7 @@ export interface SuiteOptions {
   filter?: readonly string[];
   /** Overrides of the suite's default budget (the smoke test uses tiny ones). */
   budget?: Partial<Budget>;
-  /** Also run the opt-in cases (the long model-level ones; `pnpm bench -- --all`). Filters still apply. */
+  /** Also run the opt-in cases (the long model-level ones; all but `pnpm bench -- --quick`). Filters still apply. */
   all?: boolean;
 }
 
@@ -129,7 +129,7 @@ export class MemoryProbe {
 export interface CaseExtras {
   /** Sample Tessera's memory on this device around each call (peak, and live bytes after the first and last call). */
   memory?: DeviceName;
-  /** Runs only with `all` (`pnpm bench -- --all`), for cases that take minutes; filters still apply. */
+  /** Runs only with `all` (left out by `pnpm bench -- --quick`), for cases that take minutes; filters still apply. */
   optIn?: boolean;
   /** A line printed under the table (e.g. how few iterations a slow case ran). */
   note?: string;

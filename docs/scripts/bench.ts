@@ -35,7 +35,7 @@ const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v)
 
 /** `files` in order of preference (the first that exists is shown); its chart is the .svg beside it. */
 export function benchmarksBody(files: readonly string[]): { body: string; hasResults: boolean } {
-  const howTo = codeBlock('pnpm bench            # op cases and the BERT layer; `pnpm bench -- matmul` filters by name\npnpm bench -- --all   # also the MiniLM-L6 training step, encode and the concurrent CPU+WebGPU run', 'sh');
+  const howTo = codeBlock('pnpm bench              # every row (about an hour on 2 cores); `pnpm bench -- matmul` filters by name\npnpm bench -- --quick   # without the MiniLM-L6 training step, encode and the concurrent CPU+WebGPU run', 'sh');
   const file = files.find((f) => existsSync(f));
   if (file === undefined) {
     return {

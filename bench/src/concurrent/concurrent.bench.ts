@@ -9,7 +9,7 @@
  * `vs peer` is then sequential time / concurrent time (> 1x: running them together pays off). Each row's
  * details give both steps' own times and the main thread's event-loop delay (monitorEventLoopDelay):
  * its maximum stays near the time to encode the WebGPU step (a synchronous call), far below the CPU
- * step's, because the CPU step runs in the worker. Opt-in (minutes): `pnpm bench -- --all concurrent`.
+ * step's, because the CPU step runs in the worker. Opt-in (minutes; `--quick` leaves it out): `pnpm bench -- concurrent`.
  * Works whether or not Tessera's CPU backend runs its own worker threads (the step worker just calls it).
  */
 import { existsSync } from 'node:fs';

@@ -8,8 +8,8 @@
  *   encode      SentenceTransformer.encode of 32 sentences truncated to 128 tokens (batch 32) [opt-in]
  *
  * Each samples Tessera's memory on its device (peak per call; live bytes after call 1 vs the last).
- * The opt-in cases take minutes a call here: they run with `pnpm bench -- --all` (filters apply:
- * `pnpm bench -- --all "train step"`).
+ * The opt-in cases take minutes a call here: `pnpm bench -- --quick` leaves them out (filters apply:
+ * `pnpm bench -- "train step"`).
  */
 import type { DeviceName } from '@tessera/tensor';
 import { Suite, TESSERA_CPU, awaitingHarness } from '../suite.js';
