@@ -1,5 +1,5 @@
 import type { Tensor } from '@tessera/tensor';
-import { arange, check, zeros } from '@tessera/tensor';
+import { arange, check, tidy, zeros } from '@tessera/tensor';
 import { Module, ModuleList } from '../../module.js';
 import { activation } from '../../layers/activation.js';
 import { mergeHeads, scaledDotProductAttention, splitHeads } from '../../layers/attention.js';
@@ -39,10 +39,12 @@ export class BertEmbeddings extends Module {
     check(t <= this.position_embeddings.numEmbeddings, 'BertModel', 'inputIds', () =>
       `has ${t} positions; this model has max_position_embeddings ${this.position_embeddings.numEmbeddings} (truncate the input)`,
     );
-    const positions = positionIds ?? arange(0, t, 1, { device: inputIds.device }).reshape([1, t]);
-    const types = tokenTypeIds ?? zeros([b, t], { dtype: 'int32', device: inputIds.device });
-    const x = this.word_embeddings.forward(inputIds).add(this.token_type_embeddings.forward(types)).add(this.position_embeddings.forward(positions));
-    return this.dropout.forward(this.LayerNorm.forward(x));
+    return tidy(() => {
+      const positions = positionIds ?? arange(0, t, 1, { device: inputIds.device }).reshape([1, t]);
+      const types = tokenTypeIds ?? zeros([b, t], { dtype: 'int32', device: inputIds.device });
+      const x = this.word_embeddings.forward(inputIds).add(this.token_type_embeddings.forward(types)).add(this.position_embeddings.forward(positions));
+      return this.dropout.forward(this.LayerNorm.forward(x));
+    });
   }
 }
 
@@ -136,12 +138,16 @@ export class BertLayer extends Module {
   }
 
   forward(x: Tensor, mask: Tensor | null, encoderStates?: Tensor | null, encoderMask?: Tensor | null): Tensor {
-    let h = this.attention.forward(x, mask);
-    if (encoderStates) {
-      check(this.crossattention !== null, 'BertLayer', 'encoderHiddenStates', () => 'were given but the model has no cross-attention (add_cross_attention: false)');
-      h = this.crossattention!.forward(h, encoderMask ?? null, encoderStates);
-    }
-    return this.output.forward(this.intermediate.forward(h), h);
+    // A scope per layer: its temporaries (dropout's random draws, everything under noGrad) go when the
+    // layer returns, not when the caller's scope ends; autograd keeps what backward needs on its own.
+    return tidy(() => {
+      let h = this.attention.forward(x, mask);
+      if (encoderStates) {
+        check(this.crossattention !== null, 'BertLayer', 'encoderHiddenStates', () => 'were given but the model has no cross-attention (add_cross_attention: false)');
+        h = this.crossattention!.forward(h, encoderMask ?? null, encoderStates);
+      }
+      return this.output.forward(this.intermediate.forward(h), h);
+    });
   }
 }
 
