@@ -1,6 +1,8 @@
 /**
  * A small progress bar for long-running work (encoding, training): redraws one line on a TTY at
- * most every 100 ms; elsewhere prints a line every 10%. Writes to stderr so stdout stays data.
+ * most every 100 ms; elsewhere (a log file, CI) prints a line every 10% and at least every 30 s, so
+ * a run capped by time rather than by its step count still shows progress. Writes to stderr so
+ * stdout stays data.
  */
 export class ProgressBar {
   private done = 0;
@@ -8,6 +10,8 @@ export class ProgressBar {
   private lastDecile = -1;
   private readonly start = Date.now();
   private readonly tty: boolean;
+  /** Off a TTY: the longest gap between two printed lines. */
+  static readonly LOG_INTERVAL_MS = 30_000;
 
   constructor(
     private readonly total: number,
@@ -23,7 +27,7 @@ export class ProgressBar {
     const now = Date.now();
     const decile = Math.floor((10 * this.done) / Math.max(1, this.total));
     const finished = this.done >= this.total;
-    if (this.tty ? now - this.lastDraw < 100 && !finished : decile === this.lastDecile && !finished) return;
+    if (this.tty ? now - this.lastDraw < 100 && !finished : decile === this.lastDecile && now - this.lastDraw < ProgressBar.LOG_INTERVAL_MS && !finished) return;
     this.lastDraw = now;
     this.lastDecile = decile;
     this.stream?.write(`${this.tty ? '\r' : ''}${this.render(info)}${this.tty && !finished ? '' : '\n'}`);
