@@ -2,7 +2,7 @@
  * End-to-end check of the docs site: builds it (`vite build` in docs/, after building any package
  * whose dist is missing or older than its sources), serves docs/dist with `vite preview` on
  * 127.0.0.1, and drives headless Debian Chromium (playwright-core; SwiftShader WebGPU, the launch
- * flags of packages/tensor/test/browser) through every live example page in one browser, one page
+ * flags of scripts/headless-chromium.ts) through every live example page in one browser, one page
  * at a time: it clicks Run, waits for the page to publish its result, and checks the numbers the page
  * shows (GPU-vs-CPU gradient differences, the loss curve going down, a finite value and gradient on
  * every loss page). A screenshot of each page (around its live box) goes to test-results/docs/.
@@ -22,6 +22,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { preview } from 'vite';
 import type { PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../scripts/headless-chromium.js';
 import { seedLosses } from '../scripts/loss-table.js';
 import type { PageResult } from '../src/lib/runtime.js';
 
@@ -30,7 +31,6 @@ const DOCS = resolve(HERE, '..');
 const REPO = resolve(DOCS, '..');
 const DIST = join(DOCS, 'dist');
 const SHOTS = join(REPO, 'test-results', 'docs');
-const CHROMIUM = '/usr/bin/chromium';
 const PACKAGES = ['tensor', 'autograd', 'nn', 'losses', 'trainer'];
 
 const hasChromium = existsSync(CHROMIUM);
@@ -42,20 +42,6 @@ if (skip) {
   );
 }
 
-/** As packages/tensor/test/browser/webgpu-browser.test.ts. */
-const CHROMIUM_ARGS = [
-  '--enable-unsafe-webgpu',
-  '--enable-webgpu-developer-features',
-  '--use-angle=swiftshader',
-  '--enable-features=Vulkan',
-  '--use-vulkan=swiftshader',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
-  '--no-sandbox',
-];
 
 interface SiteManifest {
   pages: string[];

@@ -20,13 +20,13 @@ import { chromium } from 'playwright-core';
 import type { BrowserContext } from 'playwright-core';
 import { build } from 'vite';
 import { describe, expect, it } from 'vitest';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../../../scripts/headless-chromium.js';
 import type { BrowserCheckResult } from './page/result.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PAGE_DIR = join(HERE, 'page');
 const REPO_ROOT = resolve(HERE, '../../../..');
 const SCREENSHOT = join(REPO_ROOT, 'test-results/browser/webgpu-page.png');
-const CHROMIUM = '/usr/bin/chromium';
 const RESULT_TIMEOUT_MS = 90_000;
 
 const hasChromium = existsSync(CHROMIUM);
@@ -38,20 +38,6 @@ if (skip) {
   );
 }
 
-const CHROMIUM_ARGS = [
-  '--enable-unsafe-webgpu',
-  // Unmasks GPUAdapterInfo.device/description (otherwise '' in Chromium), e.g. 'SwiftShader Device (Subzero)'.
-  '--enable-webgpu-developer-features',
-  '--use-angle=swiftshader',
-  '--enable-features=Vulkan',
-  '--use-vulkan=swiftshader',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
-  '--no-sandbox',
-];
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
