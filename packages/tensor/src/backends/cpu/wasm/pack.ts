@@ -54,31 +54,6 @@ export function packA(dst: FloatArray, d0: number, a: StridedMatrix, m: number, 
  * `kc*nr` long, column c of the strip at `p*nr + c`.
  */
 export function packB(dst: FloatArray, d0: number, b: StridedMatrix, k: number, n: number, np: number, kp: number, nr: number, kcMax: number): void {
-  const { data, offset, rowStride: rs, colStride: cs } = b;
-  const nFirst = Math.abs(cs) <= Math.abs(rs);
-  for (let pc = 0; pc < kp; pc += kcMax) {
-    const kc = Math.min(kcMax, kp - pc);
-    const kr = Math.max(0, Math.min(kc, k - pc));
-    let w = d0 + pc * np;
-    for (let j0 = 0; j0 < np; j0 += nr) {
-      const cols = Math.min(nr, n - j0);
-      const src0 = offset + pc * rs + j0 * cs;
-      if (nFirst) {
-        for (let p = 0; p < kr; p++) {
-          let s = src0 + p * rs;
-          let q = w + p * nr;
-          for (let c = 0; c < cols; c++, s += cs) dst[q++] = data[s]!;
-        }
-      } else {
-        for (let c = 0; c < cols; c++) {
-          let s = src0 + c * cs;
-          let q = w + c;
-          for (let p = 0; p < kr; p++, q += nr, s += rs) dst[q] = data[s]!;
-        }
-      }
-      if (cols < nr) for (let p = 0; p < kr; p++) dst.fill(0, w + p * nr + cols, w + p * nr + nr);
-      if (kr < kc) dst.fill(0, w + kr * nr, w + kc * nr);
-      w += nr * kc;
-    }
-  }
+  // Column strips of B are row strips of Bᵀ: the same packing on the transposed view.
+  packA(dst, d0, { data: b.data, offset: b.offset, rowStride: b.colStride, colStride: b.rowStride }, n, k, np, kp, nr, kcMax);
 }
